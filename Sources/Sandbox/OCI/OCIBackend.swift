@@ -1,0 +1,195 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import Synchronization
+
+/// The default backend: each sandbox is an OCI container run in the foreground by an OCI runtime
+/// binary (`runc` here; `crun`, `runsc` or a path through `CONTINUUM_SANDBOX_RUNTIME`).
+///
+/// Files: `<workRoot>/nodes/<node>.lock` (held while the node lives), `<workRoot>/nodes/<node>/`
+/// with `rootfs/`, `runner.py` and `bundles/<container id>/`; the runtime's state is in `stateRoot`.
+/// Containers and cgroups are named `<node>-<slot>-<random>` so leftovers of a dead node can be found.
+public final class OCIBackend: SandboxBackend {
+    let configuration: SandboxConfiguration
+    let runtimePath: String
+    let cgroups: any CgroupHierarchy
+    private let logger: Logger
+    private let prefix: String
+    private let lockFD = Mutex<Int32?>(nil)
+    private let composition = Mutex<Rootfs.Composition?>(nil)
+
+    /// Finds the runtime binary; throws `SandboxError.runtimeNotFound` when it is missing.
+    public init(configuration: SandboxConfiguration, logger: Logger) throws {
+        guard let path = Posix.which(configuration.runtime, path: ProcessInfo.processInfo.environment["PATH"]) else {
+            throw SandboxError.runtimeNotFound(configuration.runtime)
+        }
+        self.configuration = configuration
+        self.runtimePath = path
+        self.cgroups = Cgroups.detect()
+        self.logger = logger
+        self.prefix = configuration.containerPrefix
+    }
+
+    var nodesDir: String { configuration.workRoot + "/nodes" }
+    var nodeDir: String { "\(nodesDir)/\(prefix)" }
+    var runnerFile: String { nodeDir + "/runner.py" }
+
+    public func prepare() async throws {
+        try await Blocking.run { [self] in
+            signal(SIGPIPE, SIG_IGN)
+            guard getuid() == 0 else {
+                throw SandboxError.hostUnsuitable("\(configuration.runtime) needs root: run the node as root")
+            }
+            if configuration.image == nil, access(BundleBuilder.python, X_OK) != 0 {
+                throw SandboxError.hostUnsuitable("\(BundleBuilder.python) is missing: apt-get install python3")
+            }
+            let fm = FileManager.default
+            try fm.createDirectory(atPath: nodesDir, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: configuration.stateRoot, withIntermediateDirectories: true)
+            try lockNode()
+            removeLeftovers()
+            try fm.createDirectory(atPath: nodeDir + "/bundles", withIntermediateDirectories: true)
+            guard fm.createFile(atPath: runnerFile, contents: Data(PackageResources.runner_py),
+                                attributes: [.posixPermissions: 0o644]) else {
+                throw SandboxError.hostUnsuitable("cannot write \(runnerFile)")
+            }
+            if configuration.image == nil {
+                let c = try Rootfs.compose(at: nodeDir + "/rootfs", configuration: configuration)
+                composition.withLock { $0 = c }
+            }
+        }
+    }
+
+    public func startSandbox(slot: Int, onExit: @escaping @Sendable (String) -> Void) async throws -> any SandboxInstance {
+        let id = "\(prefix)-\(slot)-\(String(UInt64.random(in: 0..<(1 << 40)), radix: 36))"
+        let bundle = "\(nodeDir)/bundles/\(id)"
+        let (pid, input, output) = try await Blocking.run { [self] in try launch(id: id, bundle: bundle) }
+        let sandbox = OCISandbox(id: id, bundle: bundle, runtimePID: pid, input: input, output: output,
+                                 cgroups: cgroups, configuration: configuration, logger: logger, onExit: onExit)
+        do {
+            try await sandbox.waitUntilReady(limit: .seconds(30))
+        } catch {
+            await sandbox.terminate()
+            throw error
+        }
+        return sandbox
+    }
+
+    public func shutdown() async {
+        _ = try? await Blocking.run { [self] in
+            try? FileManager.default.removeItem(atPath: nodeDir)
+            lockFD.withLock { fd in
+                if let held = fd {
+                    unlink("\(nodesDir)/\(prefix).lock")
+                    Posix.close(held)
+                    fd = nil
+                }
+            }
+        }
+    }
+
+    /// The bundle's config.json for a container.
+    func bundleBuilder(id: String) throws -> BundleBuilder {
+        let root: String, binds: [String]
+        if let image = configuration.image {
+            (root, binds) = (image, [])
+        } else if let c = composition.withLock({ $0 }) {
+            (root, binds) = (c.root, c.binds)
+        } else {
+            throw SandboxError.startFailed("the sandbox backend was not prepared (call SandboxPool.start())")
+        }
+        return BundleBuilder(configuration: configuration, rootPath: root, hostBinds: binds,
+                             runnerHostPath: runnerFile, cgroupsPath: cgroups.cgroupsPath(for: id))
+    }
+
+    /// Writes the bundle and spawns `runtime run` with pipes; returns its pid and our pipe ends.
+    private func launch(id: String, bundle: String) throws -> (pid_t, Int32, Int32) {
+        try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
+        try bundleBuilder(id: id).json().write(to: URL(fileURLWithPath: bundle + "/config.json"))
+        let stdin = try Posix.pipe()
+        let stdout = try Posix.pipe()
+        let log = try Posix.open(bundle + "/runtime.log", O_WRONLY | O_CREAT | O_APPEND)
+        defer {
+            Posix.close(stdin.read)
+            Posix.close(stdout.write)
+            Posix.close(log)
+        }
+        let pid: pid_t
+        do {
+            pid = try Posix.spawn([runtimePath, "--root", configuration.stateRoot, "run", "--bundle", bundle, id],
+                                  environment: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                                  stdin: stdin.read, stdout: stdout.write, stderr: log)
+        } catch {
+            Posix.close(stdin.write)
+            Posix.close(stdout.read)
+            throw SandboxError.startFailed("\(error)")
+        }
+        return (pid, stdin.write, stdout.read)
+    }
+
+    // MARK: - Ownership and leftovers
+
+    private func lockNode() throws {
+        let fd = try Posix.open("\(nodesDir)/\(prefix).lock", O_RDWR | O_CREAT, 0o600)
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            Posix.close(fd)
+            throw SandboxError.nodeIDInUse(configuration.nodeID)
+        }
+        lockFD.withLock { $0 = fd }
+    }
+
+    /// Node prefixes whose owner is gone: their lock file is not held (or missing), and our own
+    /// prefix, whose earlier owner must be dead since we hold its lock.
+    private func deadNodes() -> [String] {
+        var dead: Set<String> = [prefix]
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: nodesDir)) ?? []
+        for name in names where name != prefix && name != "\(prefix).lock" {
+            let node = name.hasSuffix(".lock") ? String(name.dropLast(5)) : name
+            guard let fd = try? Posix.open("\(nodesDir)/\(node).lock", O_RDWR | O_CREAT, 0o600) else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                dead.insert(node)
+                unlink("\(nodesDir)/\(node).lock")
+            }
+            Posix.close(fd)
+        }
+        return dead.sorted()
+    }
+
+    /// Removes containers, cgroups and folders that dead nodes left: what a crash leaves behind.
+    func removeLeftovers() {
+        let states = (try? FileManager.default.contentsOfDirectory(atPath: configuration.stateRoot)) ?? []
+        for node in deadNodes() {
+            let mine = node + "-"
+            var removed = 0
+            for id in states where id.hasPrefix(mine) {
+                try? cgroups.killAll(id: id)
+                runRuntime(["delete", "--force", id])
+                removed += 1
+            }
+            for id in cgroups.sandboxIDs(prefix: mine) {
+                try? cgroups.killAll(id: id)
+                cgroups.remove(id: id)
+            }
+            if node != prefix {
+                try? FileManager.default.removeItem(atPath: "\(nodesDir)/\(node)")
+            } else {
+                try? FileManager.default.removeItem(atPath: nodeDir)
+            }
+            if removed > 0 {
+                logger.notice("removed \(removed) leftover sandbox(es) of node \(node)")
+            }
+        }
+    }
+
+    private func runRuntime(_ args: [String]) {
+        guard let null = try? Posix.open("/dev/null", O_RDWR) else { return }
+        defer { Posix.close(null) }
+        if let pid = try? Posix.spawn([runtimePath, "--root", configuration.stateRoot] + args,
+                                      environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
+                                      stdin: null, stdout: null, stderr: null) {
+            _ = Posix.wait(pid)
+        }
+    }
+}

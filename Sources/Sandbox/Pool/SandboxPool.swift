@@ -178,10 +178,13 @@ public actor SandboxPool {
     }
 
     /// Starts sandboxes until every slot has one (busy, warm or starting), or, while dormant after
-    /// idle reaping, until every waiter will have one.
+    /// idle reaping, until every waiter will have one. In strict mode a busy sandbox will not come
+    /// back, so its replacement starts with its task, and a second round of spares is kept starting:
+    /// starts take longer than tasks, and overlapping them is what keeps strict throughput up.
     private func refill() {
         guard isStarted, !isShutDown else { return }
-        let target = dormant ? busy.count + waiters.count : configuration.slots
+        let target = dormant ? busy.count + waiters.count
+            : configuration.strict ? 2 * configuration.slots + busy.count : configuration.slots
         var have = busy.count + warm.count + starting
         while have < target {
             have += 1

@@ -44,7 +44,6 @@ import ctypes
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import struct
@@ -205,7 +204,7 @@ def zygote(sock, uid, gid):
     os.close(devnull)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     import site
-    site.main()
+    sys.path += [p for p in site.getsitepackages() if os.path.isdir(p)]  # dist-packages, without running .pth files
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(sock, 64, 3)
@@ -285,6 +284,7 @@ def wipe(folder, problems):
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
+                import shutil
                 os.chmod(entry.path, 0o700)
                 shutil.rmtree(entry.path, onerror=unlock)
             else:

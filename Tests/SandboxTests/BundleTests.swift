@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import Sandbox
+
+@Suite struct BundleTests {
+    func builder(_ change: (inout SandboxConfiguration) -> Void = { _ in }) -> BundleBuilder {
+        var c = SandboxConfiguration(nodeID: "n")
+        change(&c)
+        return BundleBuilder(configuration: c, rootPath: "/run/continuum/nodes/n/rootfs", hostBinds: ["/usr"],
+                             runnerHostPath: "/run/continuum/nodes/n/runner.py", cgroupsPath: "continuum/n-0-x")
+    }
+
+    @Test func processIsUnprivileged() {
+        let p = builder().spec().process
+        #expect(p.user.uid == 10000 && p.user.uid != 0)
+        #expect(p.noNewPrivileges)
+        #expect(!p.terminal)
+        #expect(p.args == ["/usr/bin/python3", "-I", "-S", "/continuum/runner.py", "10001", "10001"])
+        // the runner's only capabilities, which it drops before the first task
+        #expect(Set(p.capabilities.permitted) == ["CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"])
+        #expect(Set(p.capabilities.bounding) == Set(p.capabilities.permitted))
+        #expect(!p.env.contains { $0.hasPrefix("DB_") || $0.contains("TOKEN") || $0.contains("KEY") })
+        let limits = Dictionary(uniqueKeysWithValues: p.rlimits.map { ($0.type, $0.hard) })
+        #expect(limits["RLIMIT_CORE"] == 0)
+        #expect(limits["RLIMIT_NOFILE"] == 1024)
+        #expect(limits["RLIMIT_FSIZE"].map { $0 > 256 << 20 && $0 < 1 << 30 } == true)
+    }
+
+    @Test func rootIsReadOnlyAndScratchIsCapped() {
+        let s = builder { $0.scratchMB = 32; $0.shmMB = 8 }.spec()
+        #expect(s.root.readonly)
+        let tmp = s.mounts.first { $0.destination == "/tmp" }
+        #expect(tmp?.type == "tmpfs")
+        #expect(tmp?.options.contains("size=32m") == true)
+        #expect(tmp?.options.contains("nosuid") == true && tmp?.options.contains("nodev") == true)
+        let shm = s.mounts.first { $0.destination == "/dev/shm" }
+        #expect(shm?.options.contains("size=8m") == true)
+        for bind in s.mounts where bind.type == "bind" {
+            #expect(bind.options.contains("ro") && bind.options.contains("nosuid"), "\(bind.destination)")
+        }
+        #expect(s.mounts.contains { $0.destination == "/continuum/runner.py" && $0.source.hasSuffix("runner.py") })
+        #expect(!s.mounts.contains { $0.destination == "/sys" })
+    }
+
+    @Test func namespacesAndMaskedPaths() {
+        let l = builder().spec().linux
+        #expect(Set(l.namespaces.map(\.type)) == ["pid", "network", "ipc", "uts", "mount", "cgroup"])
+        #expect(!l.namespaces.contains { $0.type == "user" })
+        #expect(l.maskedPaths.contains("/proc/kcore") && l.maskedPaths.contains("/proc/keys"))
+        #expect(l.readonlyPaths.contains("/proc/sys") && l.readonlyPaths.contains("/proc/sysrq-trigger"))
+        #expect(l.cgroupsPath == "continuum/n-0-x")
+    }
+
+    @Test func cgroupLimits() {
+        let r = builder { $0.memoryMB = 300; $0.cpuLimit = 0.5; $0.pidsLimit = 64 }.spec().linux.resources
+        #expect(r.memory.limit == 300 << 20)
+        #expect(r.memory.swap == r.memory.limit)
+        #expect(r.cpu.quota == 50_000 && r.cpu.period == 100_000)
+        #expect(r.pids.limit == 64)
+        #expect(r.devices == [.init(allow: false, access: "rwm")])
+    }
+
+    @Test func seccompDeniesByDefaultAndNeverAllowsDangerousCalls() {
+        let seccomp = SeccompProfile.make()
+        #expect(seccomp.defaultAction == "SCMP_ACT_ERRNO")
+        #expect(seccomp.defaultErrnoRet == 1)
+        let unconditional = Set(seccomp.syscalls.filter { $0.action == "SCMP_ACT_ALLOW" && $0.args == nil }.flatMap(\.names))
+        for name in ["io_uring_setup", "io_uring_enter", "userfaultfd", "keyctl", "add_key", "request_key", "bpf",
+                     "perf_event_open", "unshare", "setns", "mount", "umount2", "fsopen", "fsmount", "move_mount",
+                     "open_tree", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_load", "init_module",
+                     "finit_module", "pivot_root", "clone", "clone3", "socket", "personality"] {
+            #expect(!unconditional.contains(name), "\(name) must not be allowed unconditionally")
+        }
+        #expect(unconditional.isDisjoint(with: SeccompProfile.denied))
+        #expect(unconditional.contains("read") && unconditional.contains("execve") && unconditional.contains("fork"))
+    }
+
+    @Test func cloneOnlyWithoutNamespaceFlagsAndClone3SaysENOSYS() {
+        let rules = SeccompProfile.make().syscalls
+        let clone = rules.filter { $0.names == ["clone"] }
+        #expect(clone.count == 1)
+        let arg = clone[0].args?.first
+        #expect(arg?.op == "SCMP_CMP_MASKED_EQ")
+        #expect(arg?.value == 0x7E02_0000)
+        #expect(arg?.valueTwo == 0)
+        let clone3 = rules.first { $0.names == ["clone3"] }
+        #expect(clone3?.action == "SCMP_ACT_ERRNO" && clone3?.errnoRet == 38)
+        let families = rules.filter { $0.names == ["socket"] }.compactMap { $0.args?.first?.value }
+        #expect(Set(families) == [1, 2, 10, 16])
+    }
+
+    @Test func jsonUsesSpecFieldNames() throws {
+        let text = String(decoding: try builder().json(), as: UTF8.self)
+        for key in ["\"ociVersion\"", "\"noNewPrivileges\":true", "\"cgroupsPath\"", "\"defaultErrnoRet\"",
+                    "\"maskedPaths\"", "\"readonlyPaths\"", "\"rlimits\"", "\"valueTwo\""] {
+            #expect(text.contains(key), "\(key)")
+        }
+        #expect(try builder().json() == builder().json())
+    }
+
+    @Test func imageRootHasNoHostBinds() {
+        var b = builder { $0.image = "/srv/rootfs" }
+        b.rootPath = "/srv/rootfs"
+        b.hostBinds = []
+        let s = b.spec()
+        #expect(s.root.path == "/srv/rootfs")
+        #expect(!s.mounts.contains { $0.destination == "/usr" })
+    }
+
+    @Test func etcHasTheSandboxUsersAndNoShadow() {
+        let files = Dictionary(uniqueKeysWithValues: Rootfs.etcFiles(SandboxConfiguration(nodeID: "n")))
+        #expect(files["passwd"]?.contains("sandbox:x:10001:10001") == true)
+        #expect(files["passwd"]?.contains("runner:x:10000:10000") == true)
+        #expect(files["shadow"] == nil)
+    }
+
+    @Test func requestFrameLayout() throws {
+        let task = TaskSpec(id: "t1", code: "print(1)", payloadJSON: "{\"a\":\"é\"}", timeout: .seconds(1))
+        let frame = OCISandbox.request(for: task, configuration: SandboxConfiguration(nodeID: "n"))
+        let size = Int(frame[0]) << 24 | Int(frame[1]) << 16 | Int(frame[2]) << 8 | Int(frame[3])
+        let header = try JSONSerialization.jsonObject(with: Data(frame[4..<(4 + size)])) as? [String: Any]
+        #expect(header?["op"] as? String == "run")
+        #expect(header?["code"] as? Int == 8)
+        #expect(header?["payload"] as? Int == Array(task.payloadJSON.utf8).count)
+        #expect(Array(frame[(4 + size)...]) == Array("print(1)".utf8) + Array(task.payloadJSON.utf8))
+    }
+}

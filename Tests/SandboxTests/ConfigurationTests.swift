@@ -1,0 +1,72 @@
+import Testing
+@testable import Sandbox
+
+@Suite struct ConfigurationTests {
+    @Test func defaults() throws {
+        let c = try SandboxConfiguration.fromEnvironment(["CONTINUUM_NODE_ID": "n1"])
+        #expect(c.nodeID == "n1")
+        #expect(c.runtime == "runc")
+        #expect(c.memoryMB == 512)
+        #expect(c.cpuLimit == 1)
+        #expect(c.outputCapBytes == 1 << 20)
+        #expect(c.stateRoot == "/run/continuum/runc")
+        #expect(c.image == nil)
+        #expect(!c.strict)
+    }
+
+    @Test func readsEveryVariable() throws {
+        let c = try SandboxConfiguration.fromEnvironment([
+            "CONTINUUM_NODE_ID": "n2", "CONTINUUM_SANDBOX_RUNTIME": "/usr/bin/crun", "CONTAINER_MEMORY_MB": "256",
+            "CONTAINER_CPU_LIMIT": "0.5", "CONTAINER_IDLE_TIMEOUT": "30", "CONTINUUM_SLOTS": "4",
+            "CONTINUUM_SANDBOX_STRICT": "on", "CONTINUUM_SANDBOX_MAX_TASKS": "7", "CONTINUUM_TASK_TIMEOUT": "2.5",
+            "CONTAINER_IMAGE": "/", "CONTINUUM_SANDBOX_ROOT": "/var/run/x",
+        ])
+        #expect(c.runtime == "/usr/bin/crun")
+        #expect(c.stateRoot == "/var/run/x/crun")
+        #expect(c.memoryMB == 256)
+        #expect(c.cpuLimit == 0.5)
+        #expect(c.idleTimeout == .seconds(30))
+        #expect(c.slots == 4)
+        #expect(c.strict)
+        #expect(c.maxTasksPerSandbox == 7)
+        #expect(c.taskTimeout == .milliseconds(2500))
+        #expect(c.image == "/")
+    }
+
+    @Test(arguments: [
+        ("CONTAINER_MEMORY_MB", "lots"), ("CONTAINER_MEMORY_MB", "4"), ("CONTAINER_CPU_LIMIT", "-1"),
+        ("CONTAINER_CPU_LIMIT", "nan"), ("CONTAINER_IDLE_TIMEOUT", "soon"), ("CONTINUUM_SLOTS", "0"),
+        ("CONTINUUM_SANDBOX_STRICT", "maybe"), ("CONTAINER_IMAGE", "relative/path"),
+        ("CONTAINER_IMAGE", "/no/such/folder"), ("CONTINUUM_SANDBOX_ROOT", "run"),
+    ])
+    func namesTheBadVariable(name: String, value: String) {
+        #expect {
+            _ = try SandboxConfiguration.fromEnvironment(["CONTINUUM_NODE_ID": "n", name: value])
+        } throws: { error in
+            guard let e = error as? ConfigurationError else { return false }
+            return e.variable == name && e.description.hasPrefix(name)
+        }
+    }
+
+    @Test func containerPrefixHasNoDash() {
+        let c = SandboxConfiguration(nodeID: "host-1.example/a b")
+        #expect(c.containerPrefix == "host_1.example_a_b")
+        #expect(!c.containerPrefix.contains("-"))
+    }
+
+    @Test func validateRejectsSameRunnerAndTaskUID() {
+        var c = SandboxConfiguration(nodeID: "n")
+        c.runnerUID = c.uid
+        #expect(throws: ConfigurationError.self) { try c.validate() }
+    }
+
+    @Test func missingRuntimeHasAnActionableMessage() {
+        var c = SandboxConfiguration(nodeID: "n", runtime: "no-such-runtime-xyz")
+        c.slots = 1
+        #expect {
+            _ = try OCIBackend(configuration: c, logger: .init(label: "t"))
+        } throws: { error in
+            "\(error)".contains("no-such-runtime-xyz not found") && "\(error)".contains("CONTINUUM_SANDBOX_RUNTIME")
+        }
+    }
+}

@@ -156,7 +156,8 @@ def task_child(in_fd, out_fd, err_fd):
     except SystemExit as e:
         code = exit_status(e)
     except BaseException as e:
-        sys.excepthook(type(e), e, e.__traceback__.tb_next if e.__traceback__ else None)
+        tb = e.__traceback__.tb_next if e.__traceback__ else None  # hide the runner's own frame
+        sys.excepthook(type(e), e.with_traceback(tb), tb)
         code = 1
     os._exit(finish(code))
 
@@ -218,12 +219,31 @@ def zygote(sock, uid, gid):
             for fd in fds:
                 os.close(fd)
             sock.send(b"P%d" % pid)
-            _, status = os.waitpid(pid, 0)
-            sock.send(b"X%d" % status)
+            sock.send(b"X%d" % watch(sock, pid))
         elif msg == b"C":
             sock.send(b"D" + json.dumps(clean_up()).encode())
         else:
             os._exit(0)
+
+
+def watch(sock, pid):
+    """Waits for the task child to end, killing it when the runner says K; returns its wait status."""
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    poller.register(sock.fileno(), select.POLLIN)
+    try:
+        while True:
+            for fd, _ in poller.poll():
+                if fd == pidfd:
+                    return os.waitpid(pid, 0)[1]
+                msg = sock.recv(64)
+                if msg == b"K" or not msg:
+                    try_kill(pid)
+                if not msg:
+                    poller.unregister(fd)
+    finally:
+        os.close(pidfd)
 
 
 def clean_up():
@@ -348,6 +368,13 @@ class Runner:
             raise ZygoteFailed("the zygote died" if not reply else "the zygote sent " + repr(reply[:40]))
         return reply[1:]
 
+    def stop_task(self):
+        """Asks the zygote to SIGKILL the task child: the runner's uid may not signal it."""
+        try:
+            self.sock.send(b"K")
+        except OSError:
+            pass
+
     def run(self, req, body):
         started = time.monotonic()
         problems = []
@@ -358,24 +385,23 @@ class Runner:
             os.set_blocking(fd, False)
         out = Capture(out_r, req["stdout_cap"])
         err = Capture(err_r, req["stderr_cap"])
-        status = pid = None
+        status = None
         limit_hit = False
         try:
             socket.send_fds(self.sock, [b"T"], [in_r, out_w, err_w])
             for fd in (in_r, out_w, err_w):
                 os.close(fd)
-            pid = int(self.ask(b"P"))
+            self.ask(b"P")
             try:
                 write_all(in_w, INPUT.pack(req["code"], req["payload"]) + body)
             except BrokenPipeError:
                 pass
             os.close(in_w)
             in_w = None
-            status, limit_hit = self.collect(pid, out, err, req["output_limit"])
+            status, limit_hit = self.collect(out, err, req["output_limit"])
         except (OSError, ZygoteFailed, ValueError) as e:
             problems.append(str(e) or e.__class__.__name__)
-            if pid:
-                try_kill(pid)
+            self.stop_task()
         finally:
             for fd in (out_r, err_r, in_w):
                 if fd is not None:
@@ -393,7 +419,7 @@ class Runner:
                 header["signal"] = os.WTERMSIG(status)
         return header, bytes(out.data), bytes(err.data)
 
-    def collect(self, pid, out, err, limit):
+    def collect(self, out, err, limit):
         poller = select.poll()
         for fd in (out.fd, err.fd, self.sock.fileno()):
             poller.register(fd, select.POLLIN)
@@ -414,7 +440,7 @@ class Runner:
                     poller.unregister(fd)
             if limit and not limit_hit and out.total + err.total > limit:
                 limit_hit = True
-                try_kill(pid)
+                self.stop_task()
             if drain_until is not None and time.monotonic() >= drain_until:
                 break
         if status is None:

@@ -12,6 +12,9 @@ struct PoolTests {
             import os, time, ctypes
             open("/tmp/secret", "w").write("from task one")
             open("/dev/shm/secret", "w").write("from task one")
+            os.makedirs("/tmp/locked/deeper")
+            os.chmod("/tmp/locked/deeper", 0)
+            os.chmod("/tmp/locked", 0)
             libc = ctypes.CDLL(None)
             shm = libc.shmget(0x1234, 4096, 0o1600)  # IPC_CREAT | 0600
             print("shm", shm)

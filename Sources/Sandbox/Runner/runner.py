@@ -221,7 +221,11 @@ def zygote(sock, uid, gid):
             sock.send(b"P%d" % pid)
             sock.send(b"X%d" % watch(sock, pid))
         elif msg == b"C":
-            sock.send(b"D" + json.dumps(clean_up()).encode())
+            try:
+                problems = clean_up()
+            except Exception as e:  # the runner must hear about it rather than lose the zygote
+                problems = [f"cleanup failed: {e!r}"]
+            sock.send(b"D" + json.dumps(problems).encode())
         else:
             os._exit(0)
 
@@ -304,20 +308,22 @@ def wipe(folder, problems):
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
-                import shutil
-                os.chmod(entry.path, 0o700)
-                shutil.rmtree(entry.path, onerror=unlock)
+                remove_tree(entry.path)
             else:
                 os.unlink(entry.path)
         except OSError as e:
             problems.append(f"could not remove {entry.path}: {e.strerror}")
 
 
-def unlock(func, path, _):
-    os.chmod(os.path.dirname(path), 0o700)
-    if os.path.isdir(path) and not os.path.islink(path):
-        os.chmod(path, 0o700)
-    func(path)
+def remove_tree(path):
+    """Removes a folder the task may have made unreadable or unwritable (it is the zygote's uid)."""
+    os.chmod(path, 0o700)
+    for entry in os.scandir(path):
+        if entry.is_dir(follow_symlinks=False):
+            remove_tree(entry.path)
+        else:
+            os.unlink(entry.path)
+    os.rmdir(path)
 
 
 def try_kill(pid):

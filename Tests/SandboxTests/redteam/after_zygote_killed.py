@@ -1,0 +1,3 @@
+# expect: completed
+# Runs right after zygote_killed.py in the same slot.
+print("fine")

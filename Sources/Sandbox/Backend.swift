@@ -21,6 +21,8 @@ public protocol SandboxInstance: AnyObject, Sendable {
     /// Runs a task, killing the sandbox at the task's deadline or when the calling task is cancelled
     /// (then it throws `CancellationError`).
     func run(_ task: TaskSpec) async throws -> ExecutionResult
+    /// Kills the sandbox at once, from outside; a task running in it ends as a `sandbox` failure.
+    func abort()
     /// Stops the sandbox and removes its traces; returns when it is gone.
     func terminate() async
 }

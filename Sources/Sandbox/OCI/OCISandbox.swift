@@ -145,6 +145,8 @@ final class OCISandbox: SandboxInstance {
         _ = try? await Blocking.run { try? FileManager.default.removeItem(atPath: bundle) }
     }
 
+    func abort() { kill(.shutdown) }
+
     /// Kills the whole sandbox from outside (freezer or `cgroup.kill`): the runner, the zygote and every
     /// task process, whatever signals they ignore. The first reason given is the one reported.
     func kill(_ reason: KillReason) {

@@ -107,7 +107,7 @@ public actor SandboxPool {
         for task in pending { await task.value }
         let all = warm.map(\.sandbox) + Array(busy.values)
         warm.removeAll()
-        for sandbox in busy.values { (sandbox as? OCISandbox)?.kill(.shutdown) }
+        for sandbox in busy.values { sandbox.abort() }
         await withTaskGroup(of: Void.self) { group in
             for sandbox in all { group.addTask { await sandbox.terminate() } }
         }

@@ -38,9 +38,8 @@ struct ExecCommand: AsyncParsableCommand {
     var benchmarkTasks = 400
 
     func run() async throws {
-        var logger = Logger(label: "continuum.exec") { StreamLogHandler.standardError(label: $0) }
+        let logger = commandLogger("continuum.exec", defaultLevel: .warning)
         let env = ProcessInfo.processInfo.environment
-        logger.logLevel = env["CONTINUUM_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
 
         var config = try CommandFailure.wrap { try SandboxConfiguration.fromEnvironment(env) }
         config.nodeID = "exec\(getpid())x\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"

@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Continuum",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "continuum", targets: ["continuum"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+    ],
+    targets: [
+        // Thin system-library wrappers: one Swift file in the owning module touches their pointers.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(
+            name: "Store",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.embedInCode("Schema/init.sql")]
+        ),
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Runner/runner.py")]
+        ),
+        .executableTarget(
+            name: "continuum",
+            dependencies: [
+                "Store",
+                "Sandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "continuum-bench",
+            dependencies: [
+                "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Bench"
+        ),
+
+        .target(
+            name: "TestSupport",
+            dependencies: ["Store", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support"
+        ),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], exclude: ["redteam"]),
+        .testTarget(name: "Cluster", dependencies: ["Store", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

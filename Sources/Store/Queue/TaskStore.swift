@@ -1,0 +1,385 @@
+import Crypto
+import Foundation
+import Logging
+
+/// The queue in PostgreSQL: every state change of a task goes through here.
+///
+/// The database is the only write authority. A claim takes a lease and returns a fencing
+/// token; every later write of that attempt is a compare-and-set on the token, and a holder
+/// whose token is no longer current gets `StoreError.leaseLost` and changes nothing.
+///
+/// Calls never block Swift's cooperative threads. Conflicts that roll a statement back
+/// (40001, 40P01) are retried here. After a lost connection, writes of an attempt are run
+/// again on a fresh connection: the fencing check makes that safe, and a write whose first
+/// try already landed is recognised as done. A claim is not run again (it is not idempotent);
+/// it fails with `connectionLost`.
+public final class TaskStore: Sendable {
+    /// The database this store talks to.
+    public let configuration: DatabaseConfiguration
+    private let pool: ConnectionPool
+    private let logger: Logger
+    private let retryPolicy: RetryPolicy
+
+    public init(configuration: DatabaseConfiguration, logger: Logger, retryPolicy: RetryPolicy = RetryPolicy()) {
+        self.configuration = configuration
+        self.pool = ConnectionPool(configuration: configuration, logger: logger)
+        self.logger = logger
+        self.retryPolicy = retryPolicy
+    }
+
+    /// Closes idle connections. Calls still under way finish on theirs.
+    public func shutdown() async {
+        await pool.close()
+    }
+
+    // MARK: Submitting
+
+    /// Inserts a task and returns its id. The code is stored once and reused by its SHA-256.
+    public func submit(_ task: NewTask) async throws(StoreError) -> Int64 {
+        try Self.validate(task)
+        let hash = SHA256.hash(data: Data(task.code.utf8)).map { String(format: "%02x", $0) }.joined()
+        let parameters: [String?] = [
+            task.code, hash, task.name, task.description, task.payloadJSON, String(task.priority),
+            String(task.maxAttempts), task.timeoutSeconds.map { String($0) },
+        ]
+        for _ in 0..<5 {
+            let rows = try await run("submit", idempotent: false) { connection throws(StoreError) in
+                try connection.execute(Statements.submit, parameters)
+            }
+            if let id = rows.rows.first?[0].flatMap(Int64.init) { return id }
+        }
+        throw .database(sqlState: "", message: "storing the task's code kept racing with concurrent submissions; try again")
+    }
+
+    static func validate(_ task: NewTask) throws(StoreError) {
+        guard !task.code.contains("\u{0}") else {
+            throw .invalidInput("the task's code contains a NUL character, which PostgreSQL cannot store")
+        }
+        guard let data = task.payloadJSON.data(using: .utf8),
+              (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil
+        else {
+            throw .invalidInput("the payload is not valid JSON: \(task.payloadJSON.prefix(80))")
+        }
+        guard !task.payloadJSON.contains("\\u0000") else {
+            throw .invalidInput("the payload contains the character \\u0000, which PostgreSQL's JSONB cannot store")
+        }
+        guard Int32(exactly: task.priority) != nil else {
+            throw .invalidInput("priority \(task.priority) is out of range (a 32-bit integer; lower runs first)")
+        }
+        guard (1...1000).contains(task.maxAttempts) else {
+            throw .invalidInput("max attempts must be from 1 to 1000, got \(task.maxAttempts)")
+        }
+        if let timeout = task.timeoutSeconds, !(timeout > 0 && timeout <= 86_400) {
+            throw .invalidInput("the timeout must be more than 0 and at most 86400 seconds, got \(timeout)")
+        }
+    }
+
+    // MARK: Claiming
+
+    /// Claims up to `limit` pending tasks whose priority is in `priorities`, lowest priority
+    /// number first and FIFO within a priority, skipping rows other claimers hold locked.
+    /// Each claimed task gets a lease of `leaseTTL` and a fresh fencing token.
+    ///
+    /// A claimed row that cannot run (its code row is missing, its payload does not decode)
+    /// is marked `failed` with `error = invalid_task` here, not returned, and replaced by the
+    /// next claimable task.
+    public func claim(
+        upTo limit: Int, priorities: ClosedRange<Int>, leaseTTL: Duration, worker: String
+    ) async throws(StoreError) -> [ClaimedTask] {
+        var claimed: [ClaimedTask] = []
+        var wanted = limit
+        while wanted > 0 {
+            let (valid, rejected) = try await claimOnce(upTo: wanted, priorities: priorities, leaseTTL: leaseTTL, worker: worker)
+            claimed += valid
+            wanted -= valid.count
+            if rejected == 0 { break }
+        }
+        return claimed
+    }
+
+    /// One claim statement; returns the runnable tasks and how many rows it had to reject.
+    private func claimOnce(
+        upTo limit: Int, priorities: ClosedRange<Int>, leaseTTL: Duration, worker: String
+    ) async throws(StoreError) -> ([ClaimedTask], rejected: Int) {
+        let low = Int(Int32(clamping: priorities.lowerBound))
+        let high = Int(Int32(clamping: priorities.upperBound))
+        let parameters: [String?] = [worker, Self.seconds(leaseTTL), String(low), String(high), String(limit)]
+        let rows = try await run("claim", idempotent: false) { connection throws(StoreError) in
+            try connection.execute(Statements.claim, parameters)
+        }
+        var claimed: [ClaimedTask] = []
+        var rejected = 0
+        for index in rows.rows.indices {
+            let lease = Lease(
+                taskID: Int64(rows.value(index, "id") ?? "") ?? 0,
+                fence: Int64(rows.value(index, "fence") ?? "") ?? 0)
+            let payload = rows.value(index, "payload") ?? ""
+            guard let source = rows.value(index, "source") else {
+                rejected += 1
+                try await rejectInvalid(lease, detail: "the task's code row is missing (tasks.code is NULL or points nowhere)")
+                continue
+            }
+            guard let data = payload.data(using: .utf8),
+                  (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil
+            else {
+                rejected += 1
+                try await rejectInvalid(lease, detail: "the task's payload cannot be decoded as JSON")
+                continue
+            }
+            claimed.append(ClaimedTask(
+                lease: lease,
+                name: rows.value(index, "name") ?? "",
+                code: source,
+                payloadJSON: payload,
+                priority: Int(rows.value(index, "priority") ?? "") ?? 0,
+                attempt: Int(rows.value(index, "attempts") ?? "") ?? 1,
+                maxAttempts: Int(rows.value(index, "max_attempts") ?? "") ?? 1,
+                timeoutSeconds: rows.value(index, "timeout_seconds").flatMap(Double.init)))
+        }
+        return (claimed, rejected)
+    }
+
+    private func rejectInvalid(_ lease: Lease, detail: String) async throws(StoreError) {
+        logger.warning("rejecting an invalid task", metadata: ["task_id": "\(lease.taskID)", "reason": "\(detail)"])
+        _ = try await run("reject invalid task", idempotent: true) { connection throws(StoreError) in
+            try connection.execute(Statements.invalid, [String(lease.taskID), String(lease.fence), detail])
+        }
+    }
+
+    // MARK: Writes of an attempt (all fenced)
+
+    /// Extends a lease by `ttl` from now. Throws `leaseLost` when the token is stale.
+    public func renew(_ lease: Lease, ttl: Duration) async throws(StoreError) {
+        guard try await renew([lease], ttl: ttl).isEmpty else { throw try await inspect(lease).loss(of: lease) }
+    }
+
+    /// Extends several leases in one statement and returns those that are lost.
+    public func renew(_ leases: [Lease], ttl: Duration) async throws(StoreError) -> Set<Lease> {
+        guard !leases.isEmpty else { return [] }
+        let ids = "{" + leases.map { String($0.taskID) }.joined(separator: ",") + "}"
+        let fences = "{" + leases.map { String($0.fence) }.joined(separator: ",") + "}"
+        let rows = try await run("renew", idempotent: true) { connection throws(StoreError) in
+            try connection.execute(Statements.renew, [ids, fences, Self.seconds(ttl)])
+        }
+        let renewed = Set(rows.rows.compactMap { row in
+            row[0].flatMap(Int64.init).flatMap { id in row[1].flatMap(Int64.init).map { Lease(taskID: id, fence: $0) } }
+        })
+        return Set(leases).subtracting(renewed)
+    }
+
+    /// Commits a successful result. Exactly once: only the current holder's write lands.
+    public func complete(_ lease: Lease, output: TaskOutput) async throws(StoreError) {
+        try await fencedWrite("complete", lease, intended: ["completed"], Statements.complete, [
+            String(lease.taskID), String(lease.fence), Self.storable(output.stdout), Self.storable(output.stderr),
+            output.exitCode.map { String($0) }, String(output.truncated),
+        ])
+    }
+
+    /// Records a failed attempt. With `retryable` (engine trouble, not the script's fault) the
+    /// task goes back to pending after an exponential backoff while attempts remain;
+    /// otherwise, or when they are spent, it ends `failed`. `attempt` is the claim's.
+    @discardableResult
+    public func fail(_ lease: Lease, failure: TaskFailure, retryable: Bool, attempt: Int) async throws(StoreError) -> FailureDisposition {
+        let delay = retryPolicy.delaySeconds(afterAttempt: attempt)
+        let status = try await fencedWrite("fail", lease, intended: ["failed", "pending"], Statements.fail, [
+            String(lease.taskID), String(lease.fence), String(retryable), String(delay),
+            failure.kind, Self.storable(failure.detail), Self.storable(failure.output.stdout),
+            Self.storable(failure.output.stderr), failure.output.exitCode.map { String($0) },
+            String(failure.output.truncated),
+        ])
+        return status == "pending" ? .retryScheduled(afterSeconds: delay) : .failed
+    }
+
+    /// Hands a held task back to the queue (on shutdown). With `refundAttempt` the attempt is
+    /// not counted, for a task that never started running.
+    public func requeue(_ lease: Lease, refundAttempt: Bool) async throws(StoreError) {
+        try await fencedWrite("requeue", lease, intended: ["pending"], Statements.requeue, [
+            String(lease.taskID), String(lease.fence), String(refundAttempt),
+        ])
+    }
+
+    /// Runs a fenced write that returns the status it wrote. When it matches no row, tells a
+    /// lost lease (thrown) from this same write having landed on a try whose answer was lost
+    /// with the connection (then it is run once more on a fresh connection to find out).
+    @discardableResult
+    private func fencedWrite(
+        _ operation: String, _ lease: Lease, intended: Set<String>, _ sql: String, _ parameters: [String?]
+    ) async throws(StoreError) -> String {
+        var afterRetry = false
+        while true {
+            do {
+                let written = try await run(operation, idempotent: false) { connection throws(StoreError) in
+                    try connection.execute(sql, parameters).rows.first?[0] ?? nil
+                }
+                if let written { return written }
+            } catch let error where error.isConnectionFailure && !afterRetry {
+                afterRetry = true
+                logger.info("write cut off by a lost connection; trying it on a fresh one", metadata: [
+                    "task_id": "\(lease.taskID)", "operation": "\(operation)", "error": "\(error)",
+                ])
+                continue
+            }
+            let holding = try await inspect(lease)
+            if afterRetry, holding.fence == lease.fence, intended.contains(holding.status) { return holding.status }
+            throw holding.loss(of: lease)
+        }
+    }
+
+    /// The task's status and holder now, to explain a fenced write that matched nothing.
+    private func inspect(_ lease: Lease) async throws(StoreError) -> Holding {
+        let rows = try await run("inspect", idempotent: true) { connection throws(StoreError) in
+            try connection.execute(Statements.inspect, [String(lease.taskID)])
+        }
+        guard !rows.rows.isEmpty else { throw .notFound(taskID: lease.taskID) }
+        return Holding(
+            status: rows.value(0, "status") ?? "?",
+            fence: Int64(rows.value(0, "fence") ?? "") ?? -1,
+            holder: rows.value(0, "worker_id") ?? "nobody")
+    }
+
+    private struct Holding {
+        var status: String
+        var fence: Int64
+        var holder: String
+
+        func loss(of lease: Lease) -> StoreError {
+            let detail = fence == lease.fence
+                ? "the task is \(status), no longer running under this lease"
+                : "the task is \(status) under fencing token \(fence), held by \(holder)"
+            return .leaseLost(taskID: lease.taskID, fence: lease.fence, detail: detail)
+        }
+    }
+
+    // MARK: Recovery
+
+    /// Returns tasks whose lease expired to pending (or to failed when their attempts are
+    /// spent). Live leases are never touched.
+    public func recoverExpired() async throws(StoreError) -> RecoveryReport {
+        try await takeBack(Statements.recoverExpired, [])
+    }
+
+    /// Takes back every lease `worker` holds, expired or not: for a peer known to be dead.
+    /// Fencing makes this safe even if it is alive: its later writes are rejected.
+    public func revokeLeases(of worker: String) async throws(StoreError) -> RecoveryReport {
+        try await takeBack(Statements.revoke, [worker])
+    }
+
+    private func takeBack(_ sql: String, _ parameters: [String?]) async throws(StoreError) -> RecoveryReport {
+        var report = RecoveryReport()
+        while true {
+            let rows = try await run("take back leases", idempotent: true) { connection throws(StoreError) in
+                try connection.execute(sql, parameters)
+            }
+            for row in rows.rows {
+                guard let id = row[0].flatMap(Int64.init) else { continue }
+                if row[1] == "failed" { report.failed.append(id) } else { report.requeued.append(id) }
+            }
+            if rows.rows.count < 1000 { break }
+        }
+        if !report.isEmpty {
+            logger.info("took back leases", metadata: ["requeued": "\(report.requeued)", "failed": "\(report.failed)"])
+        }
+        return report
+    }
+
+    // MARK: Reading
+
+    /// One task as the outside world sees it, or nil when there is no such task.
+    public func task(id: Int64) async throws(StoreError) -> TaskRecord? {
+        let rows = try await run("read task", idempotent: true) { connection throws(StoreError) in
+            try connection.execute(Statements.task, [String(id)])
+        }
+        guard !rows.rows.isEmpty else { return nil }
+        func text(_ column: String) -> String? { rows.value(0, column) }
+        return TaskRecord(
+            id: id,
+            name: text("name") ?? "",
+            status: text("status") ?? "",
+            priority: Int(text("priority") ?? "") ?? 0,
+            payloadJSON: text("payload") ?? "null",
+            output: text("output"),
+            stderr: text("stderr"),
+            exitCode: text("exit_code").flatMap(Int32.init),
+            error: text("error"),
+            lastError: text("last_error"),
+            attempts: Int(text("attempts") ?? "") ?? 0,
+            maxAttempts: Int(text("max_attempts") ?? "") ?? 0,
+            fence: Int64(text("fence") ?? "") ?? 0,
+            workerID: text("worker_id"),
+            created: Self.rfc3339(text("created")) ?? "",
+            started: Self.rfc3339(text("started")),
+            finished: Self.rfc3339(text("finished")),
+            outputTruncated: text("output_truncated") == "t")
+    }
+
+    /// Queue depth by status, and throughput and latency over the last `windowSeconds`.
+    public func statistics(windowSeconds: Int = 60) async throws(StoreError) -> QueueStatistics {
+        let (counts, window) = try await run("statistics", idempotent: true) { connection throws(StoreError) in
+            (try connection.execute(Statements.countsByStatus), try connection.execute(Statements.window, [String(windowSeconds)]))
+        }
+        var byStatus: [String: Int] = ["pending": 0, "running": 0, "completed": 0, "failed": 0]
+        for row in counts.rows { if let status = row[0] { byStatus[status] = Int(row[1] ?? "") ?? 0 } }
+        return QueueStatistics(
+            countsByStatus: byStatus,
+            windowSeconds: windowSeconds,
+            finishedInWindow: Int(window.value(0, "n") ?? "") ?? 0,
+            latencyP50: window.value(0, "p50").flatMap(Double.init),
+            latencyP95: window.value(0, "p95").flatMap(Double.init),
+            latencyP99: window.value(0, "p99").flatMap(Double.init))
+    }
+
+    /// Wake-ups from LISTEN/NOTIFY on a dedicated connection (PostgreSQL only). The stream
+    /// reconnects by itself after a server restart and then yields `.resynchronized`.
+    public func signals() -> AsyncStream<QueueSignal> {
+        NotificationListener(configuration: configuration, logger: logger).signals()
+    }
+
+    /// Runs one statement with text parameters and returns its rows as text: for tools and
+    /// tests that need SQL the queue API does not offer. Conflicts (40001) are retried.
+    public func execute(_ sql: String, _ parameters: [String?] = []) async throws(StoreError) -> [[String?]] {
+        try await run("execute", idempotent: false) { connection throws(StoreError) in
+            try connection.execute(sql, parameters).rows
+        }
+    }
+
+    // MARK: Plumbing
+
+    /// Runs `body` on a pooled connection, retrying statements that a conflict rolled back
+    /// (40001, 40P01) and, when `idempotent`, statements cut off by a lost connection.
+    func run<T: Sendable>(
+        _ operation: String, idempotent: Bool,
+        _ body: @escaping @Sendable (PGConnection) throws(StoreError) -> T
+    ) async throws(StoreError) -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await pool.withConnection(body)
+            } catch let error where error.isRetryableConflict && attempt < 8 {
+                logger.debug("retrying after a conflict", metadata: ["operation": "\(operation)", "error": "\(error)"])
+            } catch let error where error.isConnectionFailure && idempotent && attempt < 3 {
+                logger.info("retrying on a fresh connection", metadata: ["operation": "\(operation)", "error": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(Int.random(in: 1...10) * attempt))
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(Double(seconds) + Double(attoseconds) / 1e18)
+    }
+
+    /// PostgreSQL's TEXT holds valid UTF-8 without NUL; scripts may print either. Swift
+    /// strings are valid UTF-8 already, so only NUL needs replacing.
+    static func storable(_ text: String) -> String {
+        text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+    }
+
+    /// `2026-11-25 11:31:52.123+00` (PostgreSQL, TimeZone UTC) to `2026-11-25T11:31:52.123Z`.
+    static func rfc3339(_ text: String?) -> String? {
+        guard var text else { return nil }
+        if let space = text.firstIndex(of: " ") { text.replaceSubrange(space...space, with: "T") }
+        if text.hasSuffix("+00") { text.removeLast(3); text += "Z" }
+        return text
+    }
+}

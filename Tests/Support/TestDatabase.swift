@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import Synchronization
+import Store
+
+/// A fresh, migrated database on the test PostgreSQL for one test.
+///
+/// The server is the one `scripts/test` started (`CONTINUUM_TEST_DATABASE_URL`); run directly
+/// with `swift test`, the tests start their own throwaway server with `scripts/pg start test`.
+public struct TestDatabase: Sendable {
+    public let name: String
+    public let url: String
+
+    public static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Creates and migrates a database of its own.
+    public static func make(dialect: SchemaDialect = .postgres, migrate: Bool = true) async throws -> TestDatabase {
+        let server = try await serverURL()
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let admin = TaskStore(configuration: DatabaseConfiguration(url: server, poolSize: 1), logger: Logger(label: "test-admin"))
+        _ = try await admin.execute("CREATE DATABASE \(name)")
+        await admin.shutdown()
+        let database = TestDatabase(name: name, url: url(server, database: name))
+        if migrate { try await database.store().migrate(dialect: dialect) }
+        return database
+    }
+
+    /// A store on this database with its own pool.
+    public func store(
+        poolSize: Int = 4, isolation: DatabaseConfiguration.Isolation = .readCommitted,
+        retryPolicy: RetryPolicy = RetryPolicy()
+    ) -> TaskStore {
+        TaskStore(
+            configuration: DatabaseConfiguration(url: url, isolation: isolation, poolSize: poolSize),
+            logger: Logger(label: "test"), retryPolicy: retryPolicy)
+    }
+
+    /// Runs SQL directly, for setting up states the API cannot reach and for checking results.
+    @discardableResult
+    public func sql(_ statement: String, _ parameters: [String?] = []) async throws -> [[String?]] {
+        let store = store(poolSize: 1)
+        let rows = try await store.execute(statement, parameters)
+        await store.shutdown()
+        return rows
+    }
+
+    /// One integer from SQL.
+    public func integer(_ statement: String, _ parameters: [String?] = []) async throws -> Int {
+        Int(try await sql(statement, parameters).first?.first??.description ?? "") ?? -1
+    }
+
+    static func url(_ server: String, database: String) -> String {
+        guard let slash = server.range(of: "/", options: .backwards), server[..<slash.lowerBound].contains("@") else {
+            return server + "/" + database
+        }
+        return String(server[..<slash.upperBound]) + database
+    }
+
+    private static let started = Mutex<String?>(nil)
+
+    /// The test server's URL, starting `scripts/pg start test` once when none is given.
+    public static func serverURL() async throws -> String {
+        if let url = ProcessInfo.processInfo.environment["CONTINUUM_TEST_DATABASE_URL"], !url.isEmpty { return url }
+        if let url = started.withLock({ $0 }) { return url }
+        let url = try await Shell.run(repository.appendingPathComponent("scripts/pg").path, ["start", "test"])
+        started.withLock { $0 = url }
+        return url
+    }
+}

@@ -1,0 +1,2 @@
+# Greets whoever the payload names.
+print(f"hello, {payload.get('name', 'world')}")

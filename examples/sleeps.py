@@ -1,0 +1,3 @@
+# Runs past a short timeout: the task ends failed with error "timeout".
+import time
+time.sleep(60)

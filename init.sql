@@ -1,0 +1,1 @@
+Sources/Store/Schema/init.sql

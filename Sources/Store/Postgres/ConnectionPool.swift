@@ -1,20 +1,34 @@
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// A bounded pool of libpq connections that never blocks Swift's cooperative threads: each
 /// connection runs its calls on its own serial dispatch queue, and connecting runs on a
 /// thread of its own.
 ///
+/// Checking a connection out and in takes a lock for a few instructions, not an actor hop:
+/// a statement costs one switch to the connection's queue and one back.
+///
 /// A connection found broken is dropped together with every idle one (after a server restart
 /// they are all dead), so the next call connects afresh.
-actor ConnectionPool {
+final class ConnectionPool: Sendable {
+    private struct State {
+        var idle: [PGConnection] = []
+        var open = 0
+        var opened = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private enum Checkout {
+        case connection(PGConnection)
+        case connect(label: String)
+        case wait
+    }
+
     private let configuration: DatabaseConfiguration
     private let logger: Logger
-    private var idle: [PGConnection] = []
-    private var open = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var opened = 0
+    private let state = Mutex(State())
 
     init(configuration: DatabaseConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -33,47 +47,68 @@ actor ConnectionPool {
 
     /// Closes every idle connection; busy ones close when they come back.
     func close() {
-        let dropping = idle
-        idle.removeAll()
-        open -= dropping.count
+        let dropping = state.withLock { state in
+            let dropping = state.idle
+            state.idle.removeAll()
+            state.open -= dropping.count
+            return dropping
+        }
         dropping.forEach(Self.dispose)
     }
 
     private func acquire() async throws(StoreError) -> PGConnection {
         while true {
-            if let connection = idle.popLast() { return connection }
-            if open < configuration.poolSize {
-                open += 1
-                opened += 1
+            let checkout: Checkout = state.withLock { state in
+                if let connection = state.idle.popLast() { return .connection(connection) }
+                guard state.open < configuration.poolSize else { return .wait }
+                state.open += 1
+                state.opened += 1
+                return .connect(label: "pool\(state.opened)")
+            }
+            switch checkout {
+            case .connection(let connection):
+                return connection
+            case .connect(let label):
                 do {
-                    return try await Self.connect(configuration, label: "pool\(opened)")
+                    return try await Self.connect(configuration, label: label)
                 } catch {
-                    open -= 1
+                    state.withLock { $0.open -= 1 }
                     wakeOne()
                     logger.warning("cannot connect to PostgreSQL", metadata: [
                         "database": "\(configuration.redactedDescription)", "error": "\(error)",
                     ])
                     throw error
                 }
+            case .wait:
+                await withCheckedContinuation { continuation in
+                    let parked = state.withLock { state in
+                        // A connection may have come back between the checkout and here.
+                        guard state.idle.isEmpty && state.open >= configuration.poolSize else { return false }
+                        state.waiters.append(continuation)
+                        return true
+                    }
+                    if !parked { continuation.resume() }
+                }
             }
-            await withCheckedContinuation { waiters.append($0) }
         }
     }
 
     private func release(_ connection: PGConnection, failure: StoreError?) {
-        if failure?.isConnectionFailure == true || !connection.isHealthy {
-            open -= 1
+        guard failure?.isConnectionFailure != true && connection.isHealthy else {
+            state.withLock { $0.open -= 1 }
             Self.dispose(connection)
-            logger.info("dropping pooled connections after a broken one", metadata: ["idle": "\(idle.count)"])
+            logger.info("dropping pooled connections after a broken one")
             close()
-        } else {
-            idle.append(connection)
+            wakeOne()
+            return
         }
+        state.withLock { $0.idle.append(connection) }
         wakeOne()
     }
 
     private func wakeOne() {
-        if !waiters.isEmpty { waiters.removeFirst().resume() }
+        let waiter = state.withLock { state in state.waiters.isEmpty ? nil : state.waiters.removeFirst() }
+        waiter?.resume()
     }
 
     private static func run<T: Sendable>(

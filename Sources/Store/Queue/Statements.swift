@@ -1,11 +1,11 @@
-/// The SQL that moves a task through its life. Every statement runs on PostgreSQL and on
-/// CockroachDB 22.2+ (`FOR UPDATE SKIP LOCKED`, data-modifying CTEs, `unnest`); each is a
+/// The SQL that moves a task through its life; public so benchmarks run the very same text.
+/// Every statement runs on PostgreSQL and on CockroachDB 22.2+ (`FOR UPDATE SKIP LOCKED`, data-modifying CTEs, `unnest`); each is a
 /// single statement, so each is its own short transaction and can be retried on 40001.
-enum Statements {
+public enum Statements {
     /// $1 code, $2 hash, $3 name, $4 description, $5 payload, $6 priority, $7 max_attempts,
     /// $8 timeout_seconds. Returns no row only when a concurrent insert of the same code raced
     /// this one; the caller then runs it again.
-    static let submit = """
+    public static let submit = """
         WITH inserted AS (
             INSERT INTO codes (code, hash) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING RETURNING id
         ), code_id AS (
@@ -18,7 +18,7 @@ enum Statements {
 
     /// $1 worker, $2 lease seconds, $3 min priority, $4 max priority, $5 how many.
     /// Takes the lease, bumps the fencing token and counts the attempt in one statement.
-    static let claim = """
+    public static let claim = """
         WITH claimed AS (
             UPDATE tasks SET status = 'running', worker_id = $1, attempts = attempts + 1,
                 fence = fence + 1, locked_at = now(), started = now(), finished = NULL,
@@ -39,7 +39,7 @@ enum Statements {
         """
 
     /// $1 ids, $2 fences (arrays, pairwise), $3 lease seconds. Returns the renewed leases.
-    static let renew = """
+    public static let renew = """
         UPDATE tasks SET lease_expires = now() + $3::float8 * interval '1 second'
         FROM (SELECT unnest($1::int8[]) AS id, unnest($2::int8[]) AS fence) AS held
         WHERE tasks.id = held.id AND tasks.fence = held.fence AND tasks.status = 'running'
@@ -47,7 +47,7 @@ enum Statements {
         """
 
     /// $1 id, $2 fence, $3 output, $4 stderr, $5 exit code, $6 truncated.
-    static let complete = """
+    public static let complete = """
         UPDATE tasks SET status = 'completed', output = $3, stderr = $4, exit_code = $5::int,
             output_truncated = $6::bool, error = NULL, last_error = NULL, finished = now(),
             lease_expires = NULL
@@ -57,7 +57,7 @@ enum Statements {
 
     /// $1 id, $2 fence, $3 retry wanted, $4 backoff seconds, $5 kind, $6 detail, $7 output,
     /// $8 stderr, $9 exit code, $10 truncated. The row's own attempts decide retry or fail.
-    static let fail = """
+    public static let fail = """
         UPDATE tasks SET
             status = CASE WHEN $3::bool AND attempts < max_attempts THEN 'pending' ELSE 'failed' END,
             run_at = CASE WHEN $3::bool AND attempts < max_attempts
@@ -70,7 +70,7 @@ enum Statements {
         """
 
     /// $1 id, $2 fence, $3 refund the attempt (it never started).
-    static let requeue = """
+    public static let requeue = """
         UPDATE tasks SET status = 'pending', run_at = now(), lease_expires = NULL,
             attempts = CASE WHEN $3::bool THEN attempts - 1 ELSE attempts END
         WHERE id = $1 AND fence = $2 AND status = 'running'
@@ -79,7 +79,7 @@ enum Statements {
 
     /// What a write that matched nothing found instead: tells a lost lease from a write of
     /// this same attempt that already landed (its response was lost with the connection).
-    static let inspect = "SELECT status, fence, worker_id FROM tasks WHERE id = $1"
+    public static let inspect = "SELECT status, fence, worker_id FROM tasks WHERE id = $1"
 
     /// Takes tasks back from holders chosen by `selection` (a WHERE fragment over running
     /// tasks, locked with SKIP LOCKED): pending again while attempts remain, else failed.
@@ -105,22 +105,22 @@ enum Statements {
         """
     }
 
-    static let recoverExpired = takeBack(selection: "lease_expires < now()", reason: "lease expired")
+    public static let recoverExpired = takeBack(selection: "lease_expires < now()", reason: "lease expired")
     /// $1 worker id.
-    static let revoke = takeBack(selection: "worker_id = $1", reason: "lease revoked")
+    public static let revoke = takeBack(selection: "worker_id = $1", reason: "lease revoked")
 
     /// $1 id, $2 fence, $3 detail. A claimed row that cannot run (no code, bad payload):
     /// terminal, never retried, never left at the head of the queue.
-    static let invalid = """
+    public static let invalid = """
         UPDATE tasks SET status = 'failed', error = 'invalid_task', last_error = $3,
             finished = now(), lease_expires = NULL
         WHERE id = $1 AND fence = $2 AND status = 'running'
         """
 
-    static let countsByStatus = "SELECT status, count(*) FROM tasks GROUP BY status"
+    public static let countsByStatus = "SELECT status, count(*) FROM tasks GROUP BY status"
 
     /// $1 window seconds.
-    static let window = """
+    public static let window = """
         SELECT count(*) AS n,
             percentile_cont(0.50) WITHIN GROUP (ORDER BY extract(epoch FROM finished - created)) AS p50,
             percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished - created)) AS p95,
@@ -129,7 +129,7 @@ enum Statements {
         """
 
     /// $1 id.
-    static let task = """
+    public static let task = """
         SELECT id, name, status, priority, payload::text AS payload, output, stderr, exit_code,
             error, last_error, attempts, max_attempts, fence, worker_id, created::text AS created,
             started::text AS started, finished::text AS finished, output_truncated

@@ -29,7 +29,7 @@ public final class TaskStore: Sendable {
 
     /// Closes idle connections. Calls still under way finish on theirs.
     public func shutdown() async {
-        await pool.close()
+        pool.close()
     }
 
     // MARK: Submitting

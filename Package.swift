@@ -11,6 +11,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // Thin system-library wrappers: one Swift file in the owning module touches their pointers.
@@ -34,11 +38,24 @@ let package = Package(
             ],
             resources: [.embedInCode("Runner/runner.py")]
         ),
+        .target(
+            name: "Node",
+            dependencies: [
+                "Store",
+                "Sandbox",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "continuum",
             dependencies: [
                 "Store",
                 "Sandbox",
+                "Node",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -59,6 +76,7 @@ let package = Package(
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], exclude: ["redteam"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Store", "Sandbox"]),
         .testTarget(name: "Cluster", dependencies: ["Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

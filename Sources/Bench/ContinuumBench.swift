@@ -43,7 +43,7 @@ struct StoreBench: AsyncParsableCommand {
                         }
                         pairs += tasks.count
                     }
-                    await store.shutdown()
+                    store.shutdown()
                     return pairs
                 }
             }
@@ -75,7 +75,7 @@ struct FillQueue: AsyncParsableCommand {
             INSERT INTO tasks (name, payload, code, priority) SELECT 'bench', '{}', $1::bigint, g % 4 FROM generate_series(1, $2::int) g
             """, [id, String(count)])
         _ = try await store.execute("VACUUM ANALYZE tasks")
-        await store.shutdown()
+        store.shutdown()
     }
 }
 

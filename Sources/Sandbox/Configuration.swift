@@ -142,19 +142,32 @@ public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
     public var variable: String
     public var value: String
     public var expected: String
+
+    public init(variable: String, value: String, expected: String) {
+        self.variable = variable
+        self.value = value
+        self.expected = expected
+    }
+
     public var description: String { "\(variable)=\(value) is invalid: expected \(expected)" }
 }
 
-private struct EnvironmentReader {
-    let env: [String: String]
+/// Reads typed configuration values from environment variables, naming the variable in every
+/// error. Shared by every module that reads its settings from the environment.
+public struct EnvironmentReader: Sendable {
+    public let env: [String: String]
 
-    func string(_ name: String) throws -> String? {
+    public init(env: [String: String]) {
+        self.env = env
+    }
+
+    public func string(_ name: String) throws -> String? {
         guard let raw = env[name] else { return nil }
         let value = raw.trimmingCharacters(in: .whitespaces)
         return value.isEmpty ? nil : value
     }
 
-    func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+    public func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = try string(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
             throw ConfigurationError(variable: name, value: text, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
@@ -162,7 +175,7 @@ private struct EnvironmentReader {
         return value
     }
 
-    func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+    public func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
         guard let text = try string(name) else { return nil }
         guard let value = Double(text), value.isFinite, range.contains(value) else {
             throw ConfigurationError(variable: name, value: text, expected: "a number from \(range.lowerBound) to \(range.upperBound)")
@@ -170,7 +183,7 @@ private struct EnvironmentReader {
         return value
     }
 
-    func bool(_ name: String) throws -> Bool? {
+    public func bool(_ name: String) throws -> Bool? {
         guard let text = try string(name)?.lowercased() else { return nil }
         switch text {
         case "1", "true", "on", "yes": return true

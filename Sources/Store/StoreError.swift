@@ -33,7 +33,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 
     /// Serialization failures (40001, CockroachDB's retry signal) and deadlocks (40P01): the
     /// transaction was rolled back and may simply be run again.
-    var isRetryableConflict: Bool {
+    public var isRetryableConflict: Bool {
         if case .database(let state, _) = self { return state == "40001" || state == "40P01" }
         return false
     }
@@ -45,7 +45,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     }
 
     /// The connection is gone or could not be made.
-    var isConnectionFailure: Bool {
+    public var isConnectionFailure: Bool {
         switch self {
         case .unavailable, .connectionLost: true
         default: false

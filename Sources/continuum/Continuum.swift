@@ -6,6 +6,6 @@ struct Continuum: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "continuum",
         abstract: "Runs untrusted Python tasks from PostgreSQL in locked-down sandboxes.",
-        subcommands: [MigrateCommand.self, ExecCommand.self]
+        subcommands: [NodeCommand.self, SubmitCommand.self, StatusCommand.self, MigrateCommand.self, ExecCommand.self]
     )
 }

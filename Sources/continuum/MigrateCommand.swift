@@ -22,7 +22,7 @@ struct MigrateCommand: AsyncParsableCommand {
         }
         let store = TaskStore(configuration: database, logger: commandLogger("continuum.migrate", defaultLevel: .error))
         try await CommandFailure.wrap { () async throws(StoreError) in try await store.migrate(dialect: dialect) }
-        await store.shutdown()
+        store.shutdown()
         print("schema applied to \(database.redactedDescription)")
     }
 }

@@ -38,7 +38,7 @@ struct ClaimTests {
                             mine.append(task.lease.taskID)
                         }
                     }
-                    await store.shutdown()
+                    store.shutdown()
                     return mine
                 }
             }

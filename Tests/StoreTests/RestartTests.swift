@@ -51,7 +51,7 @@ struct RestartTests {
             if signal == .resynchronized { sawResync = true; break }
         }
         #expect(sawResync, "the LISTEN connection came back")
-        await store.shutdown()
+        store.shutdown()
         try await Shell.run(pg, ["stop", "restart"])
     }
 }

@@ -20,7 +20,7 @@ public struct TestDatabase: Sendable {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let admin = TaskStore(configuration: DatabaseConfiguration(url: server, poolSize: 1), logger: Logger(label: "test-admin"))
         _ = try await admin.execute("CREATE DATABASE \(name)")
-        await admin.shutdown()
+        admin.shutdown()
         let database = TestDatabase(name: name, url: url(server, database: name))
         if migrate { try await database.store().migrate(dialect: dialect) }
         return database
@@ -41,7 +41,7 @@ public struct TestDatabase: Sendable {
     public func sql(_ statement: String, _ parameters: [String?] = []) async throws -> [[String?]] {
         let store = store(poolSize: 1)
         let rows = try await store.execute(statement, parameters)
-        await store.shutdown()
+        store.shutdown()
         return rows
     }
 

@@ -28,7 +28,7 @@ public final class TaskStore: Sendable {
     }
 
     /// Closes idle connections. Calls still under way finish on theirs.
-    public func shutdown() async {
+    public func shutdown() {
         pool.close()
     }
 

@@ -1,0 +1,38 @@
+import Sandbox
+
+/// `/status`: this node. Never carries a task's code or payload.
+public struct NodeStatus: Sendable, Codable {
+    public struct Slots: Sendable, Codable {
+        public var total: Int
+        public var busy: Int
+    }
+
+    public struct Member: Sendable, Codable {
+        public var id: String
+        public var address: String
+        public var state: String
+        public var incarnation: Int
+    }
+
+    public struct PriorityRange: Sendable, Codable {
+        public var min: Int
+        public var max: Int
+    }
+
+    public var nodeID: String
+    public var uptimeSeconds: Double
+    public var slots: Slots
+    var counters: NodeMetrics.Totals
+    public var running: [Int64]
+    public var sandboxPool: PoolStatus
+    public var members: [Member]
+    public var priorityRange: PriorityRange
+
+    enum CodingKeys: String, CodingKey {
+        case nodeID = "node_id"
+        case uptimeSeconds = "uptime_s"
+        case slots, counters, running, members
+        case sandboxPool = "sandbox_pool"
+        case priorityRange = "priority_range"
+    }
+}

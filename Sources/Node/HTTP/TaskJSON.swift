@@ -1,0 +1,82 @@
+import Foundation
+import Store
+
+/// Task records and requests as JSON (CONVENTIONS.md: "A task as the outside world sees it").
+public enum TaskJSON {
+    /// The task as a JSON object; the payload is embedded as the JSON value it is.
+    public static func encode(_ task: TaskRecord) -> Data {
+        let payload = (try? JSONSerialization.jsonObject(with: task.payloadJSON.data(using: .utf8) ?? Data(), options: .fragmentsAllowed)) ?? NSNull()
+        func orNull(_ value: Any?) -> Any { value ?? NSNull() }
+        let object: [String: Any] = [
+            "id": task.id,
+            "name": task.name,
+            "status": task.status,
+            "priority": task.priority,
+            "payload": payload,
+            "output": orNull(task.output),
+            "stderr": orNull(task.stderr),
+            "exit_code": orNull(task.exitCode.map { Int($0) }),
+            "error": orNull(task.error),
+            "last_error": orNull(task.lastError),
+            "attempts": task.attempts,
+            "max_attempts": task.maxAttempts,
+            "worker_id": orNull(task.workerID),
+            "created": task.created,
+            "started": orNull(task.started),
+            "finished": orNull(task.finished),
+            "output_truncated": task.outputTruncated,
+        ]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }
+
+    /// A task request: `{"code": "...", "payload": <any JSON>, "priority": 0, "name": "",
+    /// "description": "", "max_attempts": 3, "timeout": seconds}`. Unknown fields are refused.
+    public static func decodeNewTask(_ body: Data) throws(RequestError) -> NewTask {
+        guard !body.isEmpty else { throw RequestError("the request body is empty; send a JSON object with at least \"code\"") }
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            throw RequestError("the request body is not a JSON object")
+        }
+        let known: Set<String> = ["code", "payload", "priority", "name", "description", "max_attempts", "timeout"]
+        if let unknown = object.keys.filter({ !known.contains($0) }).sorted().first {
+            throw RequestError("unknown field \"\(unknown)\"; known fields are \(known.sorted().joined(separator: ", "))")
+        }
+        guard let code = object["code"] as? String else { throw RequestError("\"code\" is required and must be a string") }
+        var task = NewTask(code: code)
+        if let payload = object["payload"] {
+            guard let data = try? JSONSerialization.data(withJSONObject: payload, options: [.fragmentsAllowed]),
+                  let text = String(data: data, encoding: .utf8) else { throw RequestError("\"payload\" is not valid JSON") }
+            task.payloadJSON = text
+        }
+        if let value = object["priority"] {
+            guard let number = value as? NSNumber, !(value is Bool), let priority = Int(exactly: number.doubleValue) else {
+                throw RequestError("\"priority\" must be an integer")
+            }
+            task.priority = priority
+        }
+        if let value = object["max_attempts"] {
+            guard let number = value as? NSNumber, !(value is Bool), let attempts = Int(exactly: number.doubleValue) else {
+                throw RequestError("\"max_attempts\" must be an integer")
+            }
+            task.maxAttempts = attempts
+        }
+        if let value = object["timeout"] {
+            guard let number = value as? NSNumber, !(value is Bool) else { throw RequestError("\"timeout\" must be a number of seconds") }
+            task.timeoutSeconds = number.doubleValue
+        }
+        if let value = object["name"] {
+            guard let name = value as? String else { throw RequestError("\"name\" must be a string") }
+            task.name = name
+        }
+        if let value = object["description"] {
+            guard let text = value as? String else { throw RequestError("\"description\" must be a string") }
+            task.description = text
+        }
+        return task
+    }
+}
+
+/// A request the API refuses, with the sentence it answers.
+public struct RequestError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Node
+import Store
+
+/// `continuum submit`: inserts a task and prints `{"id": N}`; with `--wait`, the finished task.
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Insert a task (code plus JSON payload) into the queue.",
+        discussion: "With --wait, waits for it and prints the finished task as JSON; exits 0 only when it completed.")
+
+    @Option(help: "The Python script to run.") var file: String?
+    @Option(help: "The Python code to run, given inline.") var code: String?
+    @Option(help: "The payload, a JSON value.") var payload: String?
+    @Option(help: "A file holding the payload JSON.") var payloadFile: String?
+    @Option(help: "Lower numbers run first.") var priority = 0
+    @Option(help: "A name for the task.") var name = ""
+    @Option(help: "The task's wall-clock limit in seconds (default: the node's CONTINUUM_TASK_TIMEOUT).") var timeout: Double?
+    @Option(help: "Attempts allowed for engine trouble (sandbox failures).") var maxAttempts = 3
+    @Flag(help: "Wait for the task to finish and print it.") var wait = false
+
+    func validate() throws {
+        guard (file == nil) != (code == nil) else { throw ValidationError("give exactly one of --file and --code") }
+        guard payload == nil || payloadFile == nil else { throw ValidationError("give at most one of --payload and --payload-file") }
+    }
+
+    func run() async throws {
+        let source = try CommandFailure.wrap { try code ?? String(contentsOfFile: file!, encoding: .utf8) }
+        let payloadJSON = try CommandFailure.wrap { try payload ?? payloadFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? "{}" }
+        let database = try CommandFailure.wrap { () throws(StoreError) in try DatabaseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment) }
+        let store = TaskStore(configuration: database, logger: commandLogger("continuum.submit", defaultLevel: .error))
+        defer { store.shutdown() }
+        let task = NewTask(
+            name: name.isEmpty ? (file.map { ($0 as NSString).lastPathComponent } ?? "") : name,
+            code: source, payloadJSON: payloadJSON, priority: priority, maxAttempts: maxAttempts, timeoutSeconds: timeout)
+        let id = try await CommandFailure.wrap { () async throws(StoreError) in try await store.submit(task) }
+        guard wait else {
+            print("{\"id\": \(id)}")
+            return
+        }
+        let finished = try await CommandFailure.wrap { () async throws(StoreError) in try await Self.waitForEnd(of: id, in: store) }
+        print(String(decoding: TaskJSON.encode(finished), as: UTF8.self))
+        if finished.status != "completed" { throw ExitCode(1) }
+    }
+
+    /// Polls the task until it is completed or failed, quickly at first, then every half second.
+    static func waitForEnd(of id: Int64, in store: TaskStore) async throws(StoreError) -> TaskRecord {
+        var delay = Duration.milliseconds(10)
+        while true {
+            guard let task = try await store.task(id: id) else { throw .notFound(taskID: id) }
+            if task.status == "completed" || task.status == "failed" || task.status == "cancelled" { return task }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .milliseconds(500))
+        }
+    }
+}

@@ -10,7 +10,7 @@ struct ContinuumBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "continuum-bench",
         abstract: "Benchmark drivers for scripts/bench-*.",
-        subcommands: [StoreBench.self, PgbenchScript.self, FillQueue.self])
+        subcommands: [StoreBench.self, PgbenchScript.self, FillQueue.self, Throughput.self, Latency.self, WaitTask.self])
 }
 
 /// Claim+complete throughput through `TaskStore`.
@@ -50,7 +50,7 @@ struct StoreBench: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let elapsed = ContinuousClock.now - started
-        let rate = Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let rate = Double(done) / elapsed.seconds
         print(String(format: "%.1f", rate))
     }
 }

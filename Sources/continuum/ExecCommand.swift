@@ -37,6 +37,9 @@ struct ExecCommand: AsyncParsableCommand {
     @Option(help: .hidden)
     var benchmarkTasks = 400
 
+    @Option(help: .hidden)
+    var benchmarkPooledParallel: Int?
+
     func run() async throws {
         let logger = commandLogger("continuum.exec", defaultLevel: .warning)
         let env = ProcessInfo.processInfo.environment
@@ -49,7 +52,12 @@ struct ExecCommand: AsyncParsableCommand {
             config.taskTimeout = .milliseconds(Int64(timeout * 1000))
         }
         if benchmark {
-            try await CommandFailure.wrap { try await SandboxBenchmark(base: config, tasks: benchmarkTasks, logger: logger).run() }
+            let benchmark = SandboxBenchmark(base: config, tasks: benchmarkTasks, logger: logger)
+            if let parallel = benchmarkPooledParallel {
+                try await CommandFailure.wrap { try await benchmark.runPooledOnly(parallel: parallel) }
+            } else {
+                try await CommandFailure.wrap { try await benchmark.run() }
+            }
             return
         }
         config.slots = 1

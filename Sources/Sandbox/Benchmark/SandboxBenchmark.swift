@@ -53,6 +53,13 @@ public struct SandboxBenchmark: Sendable {
         print("aims: pooled >= 1.50x bare, strict >= 0.30x bare, warm p50 <= 15 ms, cold start <= 300 ms")
     }
 
+    /// Only the warm pooled rate at `parallel` slots, as one line `pooled parallel N: R tasks/s`,
+    /// for benchmarks that compare against the sandbox alone.
+    public func runPooledOnly(parallel: Int) async throws {
+        let figures = try await pooled(strict: false, parallel: parallel, count: tasks)
+        print(String(format: "pooled parallel %d: %.1f tasks/s p50 %.1f ms p99 %.1f ms", parallel, figures.perSecond, figures.p50, figures.p99))
+    }
+
     private func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: n, withPad: " ", startingAt: 0) }
     private func num(_ v: Double, _ n: Int) -> String {
         let s = String(format: "%.1f", v)

@@ -47,32 +47,30 @@ public enum TaskJSON {
                   let text = String(data: data, encoding: .utf8) else { throw RequestError("\"payload\" is not valid JSON") }
             task.payloadJSON = text
         }
-        if let value = object["priority"] {
-            guard let number = value as? NSNumber, !(value is Bool), let priority = Int(exactly: number.doubleValue) else {
-                throw RequestError("\"priority\" must be an integer")
-            }
-            task.priority = priority
-        }
-        if let value = object["max_attempts"] {
-            guard let number = value as? NSNumber, !(value is Bool), let attempts = Int(exactly: number.doubleValue) else {
-                throw RequestError("\"max_attempts\" must be an integer")
-            }
-            task.maxAttempts = attempts
-        }
+        if let priority = try integer(object, "priority") { task.priority = priority }
+        if let attempts = try integer(object, "max_attempts") { task.maxAttempts = attempts }
         if let value = object["timeout"] {
             guard let number = value as? NSNumber, !(value is Bool) else { throw RequestError("\"timeout\" must be a number of seconds") }
             task.timeoutSeconds = number.doubleValue
         }
-        if let value = object["name"] {
-            guard let name = value as? String else { throw RequestError("\"name\" must be a string") }
-            task.name = name
-        }
-        if let value = object["description"] {
-            guard let text = value as? String else { throw RequestError("\"description\" must be a string") }
-            task.description = text
-        }
+        if let name = try string(object, "name") { task.name = name }
+        if let description = try string(object, "description") { task.description = description }
         return task
     }
+}
+
+private func integer(_ object: [String: Any], _ field: String) throws(RequestError) -> Int? {
+    guard let value = object[field] else { return nil }
+    guard let number = value as? NSNumber, !(value is Bool), let integer = Int(exactly: number.doubleValue) else {
+        throw RequestError("\"\(field)\" must be an integer")
+    }
+    return integer
+}
+
+private func string(_ object: [String: Any], _ field: String) throws(RequestError) -> String? {
+    guard let value = object[field] else { return nil }
+    guard let text = value as? String else { throw RequestError("\"\(field)\" must be a string") }
+    return text
 }
 
 /// A request the API refuses, with the sentence it answers.

@@ -50,7 +50,7 @@ public enum TaskJSON {
         if let priority = try integer(object, "priority") { task.priority = priority }
         if let attempts = try integer(object, "max_attempts") { task.maxAttempts = attempts }
         if let value = object["timeout"] {
-            guard let number = value as? NSNumber, !(value is Bool) else { throw RequestError("\"timeout\" must be a number of seconds") }
+            guard let number = value as? NSNumber, !isBoolean(value) else { throw RequestError("\"timeout\" must be a number of seconds") }
             task.timeoutSeconds = number.doubleValue
         }
         if let name = try string(object, "name") { task.name = name }
@@ -61,10 +61,17 @@ public enum TaskJSON {
 
 private func integer(_ object: [String: Any], _ field: String) throws(RequestError) -> Int? {
     guard let value = object[field] else { return nil }
-    guard let number = value as? NSNumber, !(value is Bool), let integer = Int(exactly: number.doubleValue) else {
+    guard let number = value as? NSNumber, !isBoolean(value), let integer = Int(exactly: number.doubleValue) else {
         throw RequestError("\"\(field)\" must be an integer")
     }
     return integer
+}
+
+/// Whether a decoded JSON value is `true` or `false`. Not `value is Bool`: through NSNumber
+/// bridging that also holds for the numbers 0 and 1, which would refuse `"priority": 1`.
+private func isBoolean(_ value: Any) -> Bool {
+    guard let number = value as? NSNumber else { return value is Bool }
+    return String(cString: number.objCType) == "c"
 }
 
 private func string(_ object: [String: Any], _ field: String) throws(RequestError) -> String? {

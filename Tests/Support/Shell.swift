@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs programs for tests without Foundation's `Process` (whose exit monitoring can hang on
 /// Linux when called from Swift's cooperative pool): `posix_spawn` and `waitpid` on a thread
@@ -53,5 +54,97 @@ public enum Shell {
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return (exit, output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+/// A program running in the background (a node, say), started with `posix_spawn` and reaped by
+/// a thread of its own, so nothing blocks Swift's cooperative pool. Its stdout and stderr go to
+/// a log file. It is killed with SIGKILL if it is still running when this object goes away.
+public final class BackgroundProcess: Sendable {
+    public let pid: pid_t
+    public let executable: String
+    /// Where stdout and stderr go.
+    public let logPath: String
+    private let reaped: Reaped
+
+    /// The exit status once reaped, shared with the reaping thread.
+    private final class Reaped: Sendable {
+        let status = Mutex<Int32?>(nil)
+    }
+
+    private init(pid: pid_t, executable: String, logPath: String) {
+        self.pid = pid
+        self.executable = executable
+        self.logPath = logPath
+        self.reaped = Reaped()
+    }
+
+    /// Starts `executable` with exactly `environment`, stdin from /dev/null, stdout and stderr
+    /// appended to `logPath`.
+    public static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String], logPath: String
+    ) throws -> BackgroundProcess {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw Shell.Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+        let process = BackgroundProcess(pid: pid, executable: executable, logPath: logPath)
+        let reaped = process.reaped
+        let child = pid
+        let thread = Thread {
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+            let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            reaped.status.withLock { $0 = exit }
+        }
+        thread.start()
+        return process
+    }
+
+    /// The exit status (128 + signal when killed), or nil while it runs.
+    public var exitStatus: Int32? { reaped.status.withLock { $0 } }
+
+    /// Sends `signal` unless the process has already been reaped.
+    public func send(_ signal: Int32) {
+        reaped.status.withLock { status in
+            if status == nil { _ = kill(pid, signal) }
+        }
+    }
+
+    /// Waits (without blocking a thread) until the process exits; nil if it still runs at the deadline.
+    public func waitForExit(within limit: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            if let status = exitStatus { return status }
+            if ContinuousClock.now >= deadline || Task.isCancelled { return nil }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// What the process wrote so far.
+    public var output: String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    deinit {
+        reaped.status.withLock { status in
+            if status == nil {
+                _ = kill(pid, SIGCONT)
+                _ = kill(pid, SIGKILL)
+            }
+        }
     }
 }

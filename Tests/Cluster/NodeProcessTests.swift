@@ -326,6 +326,7 @@ struct NodeProcessTests {
         #expect(try await b.get("/healthz").status == 200)
         #expect(await a.stop() == 0, "\(a.logTail())")
         #expect(await b.stop() == 0, "\(b.logTail())")
+        _ = await Shell.runStatus(pg, ["stop", "cluster-restart"])
     }
 
     // MARK: Hostile scripts through the whole system

@@ -39,6 +39,12 @@ let package = Package(
             resources: [.embedInCode("Runner/runner.py")]
         ),
         .target(
+            name: "Gossip",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "Node",
             dependencies: [
                 "Store",
@@ -77,6 +83,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], exclude: ["redteam"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Store", "Sandbox"]),
+        .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
         .testTarget(name: "Cluster", dependencies: ["Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

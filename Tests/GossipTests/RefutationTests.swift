@@ -1,0 +1,92 @@
+import Gossip
+import Testing
+
+@Suite("Refutation and incarnation ordering")
+struct RefutationTests {
+    @Test("hearing itself suspected, a member bumps its incarnation and disseminates alive")
+    func refutesSuspicion() {
+        var instance = Fixture.instance("a", incarnation: 5)
+        let rumour = MembershipUpdate(member: Fixture.member("a", .suspect, incarnation: 5), suspector: "b")
+        let outputs = instance.receive(Fixture.message(from: "b", updates: [rumour]), now: Fixture.at(1))
+        #expect(instance.localMember.incarnation == 6)
+        #expect(instance.localMember.state == .alive)
+        #expect(instance.statistics.refutations == 1)
+        #expect(instance.localHealthScore == 1)
+        let ack = Fixture.sent(outputs).first
+        #expect(ack?.message.sender.incarnation == 6)
+        #expect(ack?.message.updates.contains { $0.member.id == "a" && $0.member.state == .alive && $0.member.incarnation == 6 } == true)
+    }
+
+    @Test("hearing itself dead, a member comes back under a higher incarnation")
+    func refutesDeath() {
+        var instance = Fixture.instance("a", incarnation: 5)
+        _ = instance.receive(Fixture.message(from: "b", updates: [MembershipUpdate(member: Fixture.member("a", .dead, incarnation: 9))]), now: Fixture.at(1))
+        #expect(instance.localMember.incarnation == 10)
+    }
+
+    @Test("a stale rumour about an older incarnation changes nothing")
+    func ignoresStaleRumour() {
+        var instance = Fixture.instance("a", incarnation: 5)
+        _ = instance.receive(Fixture.message(from: "b", updates: [MembershipUpdate(member: Fixture.member("a", .suspect, incarnation: 4), suspector: "b")]), now: Fixture.at(1))
+        #expect(instance.localMember.incarnation == 5)
+        #expect(instance.statistics.refutations == 0)
+    }
+
+    @Test("ordering: higher incarnation wins, then alive < suspect < dead < left")
+    func supersedes() {
+        let m = { (state: MemberState, incarnation: UInt64) in Fixture.member("x", state, incarnation: incarnation) }
+        #expect(m(.alive, 6).supersedes(m(.suspect, 5)))
+        #expect(m(.alive, 6).supersedes(m(.dead, 5)))
+        #expect(m(.suspect, 5).supersedes(m(.alive, 5)))
+        #expect(!m(.alive, 5).supersedes(m(.suspect, 5)))
+        #expect(m(.dead, 5).supersedes(m(.suspect, 5)))
+        #expect(m(.left, 5).supersedes(m(.dead, 5)))
+        #expect(!m(.dead, 4).supersedes(m(.alive, 5)))
+        #expect(!m(.alive, 5).supersedes(m(.alive, 5)))
+    }
+
+    @Test("peers that receive the same records in any order hold the same view")
+    func mergeIsOrderIndependent() {
+        let records = [
+            MembershipUpdate(member: Fixture.member("x", .alive, incarnation: 1)),
+            MembershipUpdate(member: Fixture.member("x", .suspect, incarnation: 1), suspector: "y"),
+            MembershipUpdate(member: Fixture.member("x", .alive, incarnation: 2)),
+            MembershipUpdate(member: Fixture.member("y", .alive, incarnation: 3)),
+            MembershipUpdate(member: Fixture.member("y", .dead, incarnation: 3)),
+            MembershipUpdate(member: Fixture.member("z", .left, incarnation: 7)),
+            MembershipUpdate(member: Fixture.member("z", .alive, incarnation: 6)),
+        ]
+        var random = TestRandom(seed: 9)
+        var views: Set<Membership> = []
+        for _ in 0..<20 {
+            var instance = Fixture.instance("a")
+            for record in records.shuffled(using: &random) {
+                _ = instance.receive(Fixture.message(from: "w", .ack(sequence: 0), updates: [record]), now: Fixture.at(0.1))
+            }
+            views.insert(instance.membership)
+        }
+        #expect(views.count == 1)
+        let view = views.first!
+        #expect(view.member(id: "x")?.state == .alive && view.member(id: "x")?.incarnation == 2)
+        #expect(view.member(id: "y")?.state == .dead)
+        #expect(view.member(id: "z")?.state == .left)
+    }
+
+    @Test("a dead record arriving by full-state sync about a member held alive only makes it suspect")
+    func syncDeathBecomesSuspicion() {
+        var instance = Fixture.instance("a")
+        _ = instance.receive(Fixture.message(from: "b", .ack(sequence: 0)), now: Fixture.at(0.1))
+        let sync = GossipMessage.Kind.sync(members: [MembershipUpdate(member: Fixture.member("b", .dead, incarnation: 1))], wantsReply: false)
+        _ = instance.receive(Fixture.message(from: "c", sync), now: Fixture.at(0.2))
+        #expect(instance.membership.member(id: "b")?.state == .suspect)
+    }
+
+    @Test("a dead member rejoins with a higher incarnation")
+    func rejoin() {
+        var instance = Fixture.instance("a")
+        _ = instance.receive(Fixture.message(from: "c", .ack(sequence: 0), updates: [MembershipUpdate(member: Fixture.member("b", .dead, incarnation: 3))]), now: Fixture.at(0.1))
+        let outputs = instance.receive(Fixture.message(from: "b", .join, incarnation: 4), now: Fixture.at(0.2))
+        #expect(instance.membership.member(id: "b")?.state == .alive)
+        #expect(Fixture.events(outputs).contains { $0.member.id == "b" && $0.previousState == .dead })
+    }
+}

@@ -13,6 +13,12 @@ struct TaskJSONTests {
         #expect((payload?["a"] as? [Any])?.count == 2)
     }
 
+    @Test("0 and 1 are integers, not booleans", arguments: [0, 1])
+    func zeroAndOneAreIntegers(value: Int) throws {
+        let task = try TaskJSON.decodeNewTask(Data(#"{"code": "x", "priority": \#(value), "max_attempts": 1, "timeout": \#(value + 1)}"#.utf8))
+        #expect(task.priority == value && task.maxAttempts == 1 && task.timeoutSeconds == Double(value + 1))
+    }
+
     @Test("malformed requests are refused with a sentence naming the problem", arguments: [
         ("", "empty"),
         ("[1]", "not a JSON object"),

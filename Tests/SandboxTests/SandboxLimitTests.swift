@@ -84,8 +84,9 @@ struct SandboxLimitTests {
         let r = try await withPool({ $0.cpuLimit = 0.5 }) { try await $0.run(task(code)) }
         #expect(r.status == .completed, "\(r.stderr)")
         let ratio = Double(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99
-        // two spinners would use up to 2 cores without the quota; 0.5 core with it
-        #expect(ratio > 0.2 && ratio < 0.75, "CPU time / wall time = \(ratio)")
+        // Two spinners would use up to 2 cores without the quota, 0.5 core with it. Only the cap
+        // is asserted: on a loaded machine the spinners may get less than their quota.
+        #expect(ratio > 0.05 && ratio < 0.75, "CPU time / wall time = \(ratio)")
     }
 
     @Test func scratchSpaceIsCapped() async throws {

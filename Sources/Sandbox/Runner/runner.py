@@ -357,6 +357,10 @@ class ZygoteFailed(Exception):
     pass
 
 
+class NodeGone(Exception):
+    """The node closed our stdin (it exited or was killed): no one will enforce the deadline."""
+
+
 class Runner:
     def __init__(self, uid, gid):
         empty_bounding_set()
@@ -429,12 +433,17 @@ class Runner:
         poller = select.poll()
         for fd in (out.fd, err.fd, self.sock.fileno()):
             poller.register(fd, select.POLLIN)
+        poller.register(0, select.POLLHUP | select.POLLERR)
         status = drain_until = None
         limit_hit = False
         while out.open or err.open:
             timeout = None if drain_until is None else max(0, drain_until - time.monotonic()) * 1000
             events = poller.poll(timeout)
-            for fd, _ in events:
+            for fd, revents in events:
+                if fd == 0:
+                    if revents & (select.POLLHUP | select.POLLERR):
+                        raise NodeGone()
+                    continue
                 if fd == self.sock.fileno():
                     status = int(self.ask(b"X"))
                     drain_until = time.monotonic() + DRAIN_SECONDS
@@ -478,7 +487,12 @@ class Runner:
             if req.get("op") != "run":
                 continue
             body = read_exact(0, req["code"] + req["payload"])
-            header, stdout, stderr = self.run(req, body)
+            try:
+                header, stdout, stderr = self.run(req, body)
+            except NodeGone:
+                # Exiting ends the PID namespace, and with it the task and all it started.
+                self.stop_task()
+                return
             write_frame(1, header, stdout, stderr)
 
 

@@ -40,6 +40,9 @@ final class PGConnection: @unchecked Sendable {
             PQfinish(made)
             throw .unavailable(message)
         }
+        // Server messages on an idle connection (such as FATAL on an administrator shutdown)
+        // would go to stderr raw; failures reach callers as typed errors instead.
+        PQsetNoticeProcessor(made, { _, _ in }, nil)
         conn = made
     }
 

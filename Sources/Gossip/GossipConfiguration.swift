@@ -10,9 +10,9 @@ public struct GossipConfiguration: Sendable, Hashable {
     /// How many members relay an indirect probe (`k` in SWIM).
     public var indirectProbeCount = 3
     /// Lifeguard's α: the minimum suspicion timeout is `α · max(1, log10(n)) · probeInterval`.
-    public var suspicionMinMultiplier = 1.0
+    public var suspicionMinMultiplier = 2.0
     /// Lifeguard's β: the maximum suspicion timeout is `β ·` the minimum.
-    public var suspicionMaxMultiplier = 4.0
+    public var suspicionMaxMultiplier = 3.0
     /// Lifeguard's K: independent confirmations that shrink a suspicion to its minimum timeout.
     public var suspicionConfirmations = 3
     /// Lifeguard's local health multiplier saturates at this value (timeouts are multiplied by

@@ -14,7 +14,7 @@ struct FigureTests {
         return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction + 0.5))]
     }
 
-    @Test("detection time, false positives and bandwidth", arguments: [(10, 12), (50, 8)])
+    @Test("detection time, false positives and bandwidth", arguments: [(5, 12), (10, 12), (50, 8)])
     func figures(members: Int, trials: Int) throws {
         var settings = Simulation.Settings()
         settings.members = members

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Simulated clusters")
 struct SimulationTests {
-    @Test("views converge after joining through one seed", arguments: [5, 50, 200])
+    @Test("views converge after joining through one seed", arguments: [5, 50])
     func convergesAfterJoin(members: Int) {
         var settings = Simulation.Settings()
         settings.members = members
@@ -46,6 +46,7 @@ struct SimulationTests {
         let simulation = Simulation(settings)
         simulation.joinAll()
         simulation.run(for: .seconds(60))
+        print("gossip-sim members=40 loss=0.2 window_s=60 false_deaths=\(simulation.falseDeaths()) refutations=\(simulation.runningIndices.map { simulation.instance($0).statistics.refutations }.reduce(0, +))")
         // Loss stops; every suspicion must be refuted and every view converge on all-alive.
         simulation.setLoss(0)
         try #require(simulation.runUntilConverged(limit: .seconds(40)) != nil)
@@ -106,7 +107,7 @@ struct SimulationTests {
         settings.maximumDelay = .milliseconds(50)
         let simulation = Simulation(settings)
         simulation.joinAll(spread: .seconds(2))
-        simulation.run(for: .seconds(20))
+        simulation.run(for: .seconds(10))
         let bound = detectionBound(members: settings.members, configuration: settings.configuration)
         let detection = simulation.measureDetection(of: 123, limit: bound)
         #expect(detection.allDead != nil)

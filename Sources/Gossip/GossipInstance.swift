@@ -28,6 +28,10 @@ public struct GossipInstance: Sendable {
         let deadline: GossipInstant
     }
 
+    /// The smallest payload budget that fits a header, a ping-req and the largest record, all
+    /// with ids and addresses of the maximum length.
+    public static let minimumPayloadBudget = 512
+
     /// The tuning in force.
     public let configuration: GossipConfiguration
     /// This peer's id.
@@ -71,11 +75,13 @@ public struct GossipInstance: Sendable {
     ) throws(GossipSetupError) {
         guard !id.isEmpty, id.utf8.count <= Member.maxIDBytes else { throw .invalidID }
         guard !address.isEmpty, address.utf8.count <= Member.maxAddressBytes else { throw .invalidAddress }
-        let budget = configuration.maxDatagramBytes - DatagramSealer.overhead(senderID: id)
-        let largestRecord = 2 * (1 + Member.maxIDBytes) + 1 + Member.maxAddressBytes + 1 + 8 + 4
-        guard budget >= 2 * (2 + 1 + Member.maxIDBytes + 1 + Member.maxAddressBytes + 12) + largestRecord else {
-            throw .datagramBudgetTooSmall
+        guard configuration.probeInterval > .zero, configuration.probeTimeout > .zero,
+              configuration.probeTimeout <= configuration.probeInterval, configuration.syncInterval > .zero,
+              configuration.reconnectInterval > .zero, configuration.joinRetryInterval > .zero else {
+            throw .invalidTimings
         }
+        let budget = configuration.maxDatagramBytes - DatagramSealer.overhead(senderID: id)
+        guard budget >= Self.minimumPayloadBudget else { throw .datagramBudgetTooSmall }
         self.configuration = configuration
         localID = id
         payloadBudget = budget

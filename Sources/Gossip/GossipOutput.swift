@@ -24,6 +24,8 @@ public enum GossipSetupError: Error, Sendable, Hashable {
     case invalidID
     /// The address is empty or longer than `Member.maxAddressBytes`.
     case invalidAddress
-    /// `maxDatagramBytes` leaves no room for a message with a full record.
+    /// `maxDatagramBytes` minus the sealing overhead is below `minimumPayloadBudget`.
     case datagramBudgetTooSmall
+    /// An interval or timeout is not positive, or the probe timeout exceeds the probe interval.
+    case invalidTimings
 }

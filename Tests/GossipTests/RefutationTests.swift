@@ -90,3 +90,22 @@ struct RefutationTests {
         #expect(Fixture.events(outputs).contains { $0.member.id == "b" && $0.previousState == .dead })
     }
 }
+
+@Suite("Instance setup")
+struct SetupTests {
+    @Test("bad ids, addresses, budgets and timings are refused with a typed error")
+    func refusesBadSetup() {
+        func make(id: String = "a", address: String = "a:1", _ change: (inout GossipConfiguration) -> Void = { _ in }) throws(GossipSetupError) {
+            var configuration = GossipConfiguration()
+            change(&configuration)
+            _ = try GossipInstance(id: id, address: address, slots: 1, incarnation: 1, seed: 1, now: .zero, configuration: configuration)
+        }
+        #expect(throws: GossipSetupError.invalidID) { try make(id: "") }
+        #expect(throws: GossipSetupError.invalidID) { try make(id: String(repeating: "x", count: 65)) }
+        #expect(throws: GossipSetupError.invalidAddress) { try make(address: "") }
+        #expect(throws: GossipSetupError.datagramBudgetTooSmall) { try make { $0.maxDatagramBytes = 500 } }
+        #expect(throws: GossipSetupError.invalidTimings) { try make { $0.probeInterval = .zero } }
+        #expect(throws: GossipSetupError.invalidTimings) { try make { $0.probeTimeout = .seconds(2) } }
+        #expect(throws: Never.self) { try make() }
+    }
+}

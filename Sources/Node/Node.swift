@@ -34,6 +34,7 @@ public final class Node: Service, Sendable {
 
     public func run() async throws {
         try await pool.start()
+        await takeBackLeasesOfEarlierRun()
         logger.info("node started", metadata: [
             "slots": "\(configuration.sandbox.slots)", "priorities": "\(configuration.priorities)",
             "lease_ttl": "\(configuration.leaseTTL)", "notify": "\(configuration.notify)",
@@ -51,6 +52,22 @@ public final class Node: Service, Sendable {
         await pool.shutdown()
         store.shutdown()
         logger.info("node stopped", metadata: ["totals": "\(metrics.snapshot)"])
+    }
+
+    /// Leases still held under this node's id belong to an earlier run of it that died (the
+    /// sandbox pool's node lock proves no other run of this id is alive on this host): they go
+    /// back to the queue now instead of when their TTL runs out.
+    private func takeBackLeasesOfEarlierRun() async {
+        do {
+            let report = try await store.revokeLeases(of: configuration.nodeID)
+            if !report.isEmpty {
+                logger.info("took back the leases of an earlier run of this node", metadata: [
+                    "requeued": "\(report.requeued)", "failed": "\(report.failed)",
+                ])
+            }
+        } catch {
+            logger.warning("cannot take back the leases of an earlier run; they return when they expire", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: Claiming

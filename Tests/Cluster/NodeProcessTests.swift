@@ -117,12 +117,13 @@ struct NodeProcessTests {
         #expect(await b.stop() == 0, "\(b.logTail())")
     }
 
-    @Test("a node killed with SIGKILL takes its running sandboxes with it; a restart with its id clears what is left",
+    @Test("a node killed with SIGKILL takes its running sandboxes with it; a restart with its id clears what is left and re-runs its task at once",
           .timeLimit(.minutes(2)))
     func killedNodeSandboxes() async throws {
         let database = try await TestDatabase.make()
         let queue = Queue(database)
-        let a = try await NodeProcess.start(databaseURL: database.url, id: NodeProcess.uniqueID("dead"), slots: 1)
+        let longLease = ["CONTINUUM_LEASE_TTL": "120", "CONTINUUM_DRAIN_GRACE": "0"]
+        let a = try await NodeProcess.start(databaseURL: database.url, id: NodeProcess.uniqueID("dead"), slots: 1, longLease)
         let seconds = uniqueSeconds(60)
         let sleeper = ["/bin/sleep", seconds]
         let id = try await queue.submit(sleeperTask(seconds: seconds))
@@ -142,9 +143,15 @@ struct NodeProcessTests {
 
         // A node starting with the dead node's id removes its leftovers: containers, cgroups, runs.
         let leftBehind = Set(containersOfA())
-        let again = try await NodeProcess.start(databaseURL: database.url, id: a.id, slots: 1)
-        #expect(sandboxProcesses(ofNode: a.id, commandLine: sleeper).isEmpty, "the restarted node left the stale run alive")
+        let again = try await NodeProcess.start(databaseURL: database.url, id: a.id, slots: 1, longLease)
         #expect(Set(containersOfA()).isDisjoint(with: leftBehind), "containers of the dead node remain: \(leftBehind)")
+        // The restarted node takes back its earlier run's lease at once (not after the 120 s TTL)
+        // and runs the task again: a second claim, after the revocation bumped the fence.
+        let rerun = await eventually(within: .seconds(15)) {
+            (try? await queue.rows([id]).first).map { $0.status == "running" && $0.attempts == 2 && $0.fence == 3 } ?? false
+        }
+        let rowsAfterRestart = try await queue.rows([id])
+        #expect(rerun, "\(rowsAfterRestart)\n\(again.logTail())")
         #expect(await again.stop() == 0, "\(again.logTail())")
         #expect(!FileManager.default.fileExists(atPath: "/run/continuum/nodes/\(a.id)"), "the node folder is removed on a clean stop")
     }

@@ -41,6 +41,7 @@ let package = Package(
         .target(
             name: "Gossip",
             dependencies: [
+                "CLibUV",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

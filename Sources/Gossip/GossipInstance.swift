@@ -33,7 +33,7 @@ public struct GossipInstance: Sendable {
     public static let minimumPayloadBudget = 512
 
     /// The tuning in force.
-    public let configuration: GossipConfiguration
+    public let configuration: GossipTuning
     /// This peer's id.
     public let localID: String
     /// The largest encoded message this peer sends, so that sealed datagrams stay within
@@ -66,12 +66,12 @@ public struct GossipInstance: Sendable {
     ///
     /// - Parameters:
     ///   - incarnation: must exceed any incarnation of a previous run under the same id (the
-    ///     shell passes its boot wall-clock time in seconds); refutations raise it further.
+    ///     shell passes its boot wall-clock time in milliseconds); refutations raise it further.
     ///   - seed: drives every random choice (probe order, relays, sync partners).
     ///   - now: the driver's current instant.
     public init(
         id: String, address: String, slots: UInt32, incarnation: UInt64, seed: UInt64,
-        now: GossipInstant, configuration: GossipConfiguration = GossipConfiguration()
+        now: GossipInstant, configuration: GossipTuning = GossipTuning()
     ) throws(GossipSetupError) {
         guard !id.isEmpty, id.utf8.count <= Member.maxIDBytes else { throw .invalidID }
         guard !address.isEmpty, address.utf8.count <= Member.maxAddressBytes else { throw .invalidAddress }
@@ -168,6 +168,8 @@ public struct GossipInstance: Sendable {
         case .sync(let members, let wantsReply):
             for update in members { apply(update, now: now, fromSync: true) }
             if wantsReply { sendFullState(to: sender.address, wantsReply: false) }
+        case .wake:
+            break
         }
         return takeOutputs()
     }

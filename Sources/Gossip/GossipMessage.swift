@@ -30,6 +30,10 @@ public struct GossipMessage: Sendable, Hashable {
         /// A part of the sender's full state (`members`); the receiver answers with its own full
         /// state when `wantsReply` is set.
         case sync(members: [MembershipUpdate], wantsReply: Bool)
+        /// A hint that work of `priority` is waiting for the receiver, which owns that priority;
+        /// it asks for no answer. Like every message it is authenticated, so only cluster members
+        /// can wake a peer.
+        case wake(priority: Int64)
     }
 }
 

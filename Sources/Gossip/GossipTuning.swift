@@ -1,6 +1,6 @@
 /// Tuning of the SWIM + Lifeguard state machine. The defaults aim at a LAN: a member killed with
 /// `kill -9` is declared dead by everyone within a few seconds at a 1 s probe period.
-public struct GossipConfiguration: Sendable, Hashable {
+public struct GossipTuning: Sendable, Hashable {
     /// The protocol period: one probe per member per period (stretched by the local health
     /// multiplier).
     public var probeInterval: Duration = .seconds(1)

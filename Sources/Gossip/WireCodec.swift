@@ -2,7 +2,8 @@
 ///
 /// Layout: `version:u8 kind:u8 sender body updateCount:u8 update*`, where `sender` is
 /// `id address incarnation:u64 slots:u32` and an update is
-/// `id address state:u8 incarnation:u64 slots:u32 [suspector if state == suspect]`.
+/// `id address state:u8 incarnation:u64 slots:u32 [suspector if state == suspect]`; a wake's
+/// body is `priority:i64`.
 public enum WireCodec {
     /// The protocol version this build speaks; a datagram with another version is refused.
     public static let protocolVersion: UInt8 = 1
@@ -10,7 +11,7 @@ public enum WireCodec {
     public static let maxUpdatesPerMessage = Int(UInt8.max)
 
     private enum KindByte: UInt8 {
-        case ping = 1, pingRequest, ack, nack, join, sync
+        case ping = 1, pingRequest, ack, nack, join, sync, wake
     }
 
     /// Encodes a message.
@@ -24,6 +25,7 @@ public enum WireCodec {
         case .nack: writer.write(KindByte.nack.rawValue)
         case .join: writer.write(KindByte.join.rawValue)
         case .sync: writer.write(KindByte.sync.rawValue)
+        case .wake: writer.write(KindByte.wake.rawValue)
         }
         writer.write(message.sender.id)
         writer.write(message.sender.address)
@@ -42,6 +44,8 @@ public enum WireCodec {
             writer.write(wantsReply ? UInt8(1) : 0)
             writer.write(UInt16(clamping: members.count))
             for update in members.prefix(Int(UInt16.max)) { write(update, into: &writer) }
+        case .wake(let priority):
+            writer.write(UInt64(bitPattern: priority))
         }
         writer.write(UInt8(clamping: message.updates.count))
         for update in message.updates.prefix(maxUpdatesPerMessage) { write(update, into: &writer) }
@@ -80,6 +84,7 @@ public enum WireCodec {
             var members: [MembershipUpdate] = []
             for _ in 0..<count { members.append(try readUpdate(&reader)) }
             kind = .sync(members: members, wantsReply: flags & 1 == 1)
+        case .wake: kind = .wake(priority: Int64(bitPattern: try reader.read(UInt64.self)))
         }
         let updateCount = Int(try reader.readByte())
         var updates: [MembershipUpdate] = []
@@ -97,6 +102,7 @@ public enum WireCodec {
             size += 4 + 1 + targetID.utf8.count + 1 + targetAddress.utf8.count
         case .join: break
         case .sync(let members, _): size += 3 + members.reduce(0) { $0 + encodedSize($1) }
+        case .wake: size += 8
         }
         return size + 1 + message.updates.reduce(0) { $0 + encodedSize($1) }
     }

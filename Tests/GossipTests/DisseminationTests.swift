@@ -18,7 +18,7 @@ struct DisseminationTests {
             }
         }
         let n = 11
-        let expected = GossipConfiguration().retransmitMultiplier * Int((Double(n + 1)).ceilingLog10)
+        let expected = GossipTuning().retransmitMultiplier * Int((Double(n + 1)).ceilingLog10)
         #expect(carried == expected)
     }
 

@@ -4,7 +4,7 @@ import Testing
 @Suite("Lifeguard")
 struct LifeguardTests {
     /// An instance that knows `others` as alive members.
-    private func instance(knowing others: [String], configuration: GossipConfiguration) -> GossipInstance {
+    private func instance(knowing others: [String], configuration: GossipTuning) -> GossipInstance {
         var instance = Fixture.instance("a", configuration: configuration)
         for other in others {
             _ = instance.receive(Fixture.message(from: other, .ack(sequence: 0)), now: .zero)
@@ -27,7 +27,7 @@ struct LifeguardTests {
 
     @Test("failed probes raise the local health score and stretch the protocol period")
     func localHealthStretchesPeriod() {
-        var instance = instance(knowing: ["b", "c", "d", "e"], configuration: GossipConfiguration())
+        var instance = instance(knowing: ["b", "c", "d", "e"], configuration: GossipTuning())
         let pings = drive(&instance, until: 12)
         #expect(instance.localHealthScore > 0)
         #expect(pings.count >= 3)
@@ -38,7 +38,7 @@ struct LifeguardTests {
 
     @Test("successful probes bring the local health score back down")
     func localHealthRecovers() {
-        var instance = instance(knowing: ["b", "c"], configuration: GossipConfiguration())
+        var instance = instance(knowing: ["b", "c"], configuration: GossipTuning())
         _ = drive(&instance, until: 3)
         let raised = instance.localHealthScore
         #expect(raised > 0)
@@ -56,8 +56,8 @@ struct LifeguardTests {
 
     /// Probing is pushed far away so that only the suspicion timer acts; the suspicion bounds
     /// work out at 2 s (minimum) and 6 s (maximum) for 10 members.
-    private var quietConfiguration: GossipConfiguration {
-        var configuration = GossipConfiguration()
+    private var quietConfiguration: GossipTuning {
+        var configuration = GossipTuning()
         configuration.probeInterval = .seconds(1000)
         configuration.suspicionMinMultiplier = 0.002
         configuration.suspicionMaxMultiplier = 3

@@ -95,8 +95,8 @@ struct RefutationTests {
 struct SetupTests {
     @Test("bad ids, addresses, budgets and timings are refused with a typed error")
     func refusesBadSetup() {
-        func make(id: String = "a", address: String = "a:1", _ change: (inout GossipConfiguration) -> Void = { _ in }) throws(GossipSetupError) {
-            var configuration = GossipConfiguration()
+        func make(id: String = "a", address: String = "a:1", _ change: (inout GossipTuning) -> Void = { _ in }) throws(GossipSetupError) {
+            var configuration = GossipTuning()
             change(&configuration)
             _ = try GossipInstance(id: id, address: address, slots: 1, incarnation: 1, seed: 1, now: .zero, configuration: configuration)
         }

@@ -16,6 +16,8 @@ struct WireCodecTests {
             Fixture.message(from: "a", .join),
             Fixture.message(from: "a", .sync(members: updates, wantsReply: true), updates: updates),
             Fixture.message(from: "a", .sync(members: [], wantsReply: false)),
+            Fixture.message(from: "a", .wake(priority: -42), updates: updates),
+            Fixture.message(from: "a", .wake(priority: .max)),
         ]
     }()
 

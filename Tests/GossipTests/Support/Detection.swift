@@ -41,7 +41,7 @@ extension Simulation {
 /// Detection bound derived from the configuration: a full probe round of the other members
 /// (each of them probes the victim once per round), the longest suspicion timeout, and a few
 /// periods of dissemination.
-func detectionBound(members: Int, configuration: GossipConfiguration) -> Duration {
+func detectionBound(members: Int, configuration: GossipTuning) -> Duration {
     let period = configuration.probeInterval.inSeconds
     let suspicion = configuration.suspicionMinMultiplier * max(1, log10(Double(members))) * configuration.suspicionMaxMultiplier * period
     return .seconds(Double(members) * period + suspicion + 3 * period)

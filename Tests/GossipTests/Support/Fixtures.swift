@@ -6,7 +6,7 @@ enum Fixture {
         Member(id: id, address: "\(id):7946", state: state, incarnation: incarnation, slots: slots)
     }
 
-    static func instance(_ id: String = "a", incarnation: UInt64 = 1, configuration: GossipConfiguration = GossipConfiguration()) -> GossipInstance {
+    static func instance(_ id: String = "a", incarnation: UInt64 = 1, configuration: GossipTuning = GossipTuning()) -> GossipInstance {
         try! GossipInstance(
             id: id, address: "\(id):7946", slots: 1, incarnation: incarnation, seed: 42, now: .zero,
             configuration: configuration)

@@ -10,7 +10,7 @@ final class Simulation {
         var loss = 0.0
         var minimumDelay: Duration = .milliseconds(1)
         var maximumDelay: Duration = .milliseconds(10)
-        var configuration = GossipConfiguration()
+        var configuration = GossipTuning()
     }
 
     /// A state change one peer observed.

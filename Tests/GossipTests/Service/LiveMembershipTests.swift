@@ -15,6 +15,11 @@ struct LiveMembershipTests {
             #expect(service.dropCounts.isEmpty, "\(service.dropCounts)")
         }
         for service in services { await service.stop() }
+        var joined: Set<String> = []
+        for await event in services[0].events where event.member.state == .alive && event.previousState == nil {
+            joined.insert(event.member.id)
+        }
+        #expect(joined == ["b", "c"])
     }
 
     @Test("a stopped member is declared dead by the others within the configured bound")
@@ -30,6 +35,9 @@ struct LiveMembershipTests {
         #expect(detected, "views after \(took): \(survivors.map(\.membership))")
         #expect(survivors.allSatisfy { $0.membership.alive.map(\.id) == ["a", "b"] })
         for service in survivors { await service.stop() }
+        var states: [MemberState] = []
+        for await event in survivors[0].events where event.member.id == "c" { states.append(event.member.state) }
+        #expect(states.last == .dead)
     }
 
     @Test("a member that leaves shows as left, not dead")

@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "Store",
                 "Sandbox",
+                "Gossip",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

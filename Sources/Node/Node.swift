@@ -1,4 +1,5 @@
 import Foundation
+import Gossip
 import Logging
 import Sandbox
 import ServiceLifecycle
@@ -18,6 +19,7 @@ public final class Node: Service, Sendable {
     let metrics = NodeMetrics()
     let running = RunningTasks()
     private let doorbell = Doorbell()
+    let peers: Peers
     let started = ContinuousClock.now
 
     public init(configuration: NodeConfiguration, logger: Logger) throws {
@@ -27,6 +29,9 @@ public final class Node: Service, Sendable {
         self.logger = logger
         self.store = TaskStore(configuration: configuration.database, logger: logger)
         self.pool = try SandboxPool(configuration: configuration.sandbox, logger: logger)
+        self.peers = Peers(
+            gossip: configuration.gossip.map(GossipService.init), nodeID: configuration.nodeID,
+            range: configuration.priorities, selfAddress: "\(configuration.apiHost):\(configuration.apiPort)")
     }
 
     /// The store this node writes through (for the HTTP API and commands).
@@ -35,6 +40,7 @@ public final class Node: Service, Sendable {
     public func run() async throws {
         try await pool.start()
         await takeBackLeasesOfEarlierRun()
+        try peers.gossip?.start()
         logger.info("node started", metadata: [
             "slots": "\(configuration.sandbox.slots)", "priorities": "\(configuration.priorities)",
             "lease_ttl": "\(configuration.leaseTTL)", "notify": "\(configuration.notify)",
@@ -47,6 +53,7 @@ public final class Node: Service, Sendable {
             self.doorbell.close()
         }
         await drain()
+        await peers.gossip?.leave()
         background.cancel()
         await background.value
         await pool.shutdown()
@@ -82,10 +89,15 @@ public final class Node: Service, Sendable {
         while true {
             let free = configuration.sandbox.slots - (await running.count)
             guard free > 0 else { return }
-            let claimed: [ClaimedTask]
+            var claimed: [ClaimedTask] = []
             do {
-                claimed = try await store.claim(
-                    upTo: free, priorities: configuration.priorities, leaseTTL: configuration.leaseTTL, worker: configuration.nodeID)
+                // Own slice first; the rest of the range when it has too little, so that no task
+                // starves when gossip is slow, split or wrong.
+                for range in [peers.ownRange, configuration.priorities] where claimed.count < free {
+                    claimed += try await store.claim(
+                        upTo: free - claimed.count, priorities: range, leaseTTL: configuration.leaseTTL, worker: configuration.nodeID)
+                    if range == configuration.priorities { break }
+                }
             } catch {
                 logger.warning("claim failed; trying again at the next wake-up", metadata: ["error": "\(error)"])
                 return
@@ -196,7 +208,41 @@ public final class Node: Service, Sendable {
             group.addTask { await self.recoveryLoop() }
             group.addTask { await self.pollLoop() }
             if self.configuration.notify { group.addTask { await self.listenLoop() } }
+            if let gossip = self.peers.gossip {
+                group.addTask { await self.wakeLoop(gossip) }
+                group.addTask { await self.membershipLoop(gossip) }
+            }
         }
+    }
+
+    /// Wake hints from peers (or from this node's own API) for priorities this node owns.
+    private func wakeLoop(_ gossip: GossipService) async {
+        for await _ in gossip.wakes {
+            doorbell.ring()
+        }
+    }
+
+    /// When a peer is confirmed dead, exactly one survivor (chosen the same way by every
+    /// converged view) revokes its leases at once; fencing makes that safe even if it lives.
+    private func membershipLoop(_ gossip: GossipService) async {
+        for await event in gossip.events where event.member.state == .dead && event.previousState != .dead {
+            let dead = event.member.id
+            guard dead != configuration.nodeID, peers.revokes(for: dead) else { continue }
+            do {
+                let report = try await store.revokeLeases(of: dead)
+                logger.info("revoked the leases of a dead peer", metadata: ["peer": "\(dead)", "requeued": "\(report.requeued)"])
+                doorbell.ring()
+            } catch {
+                logger.warning("cannot revoke a dead peer's leases; they return when they expire", metadata: ["peer": "\(dead)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// A task of `priority` was submitted through this node: wake its owner directly (this
+    /// node itself, or a peer over gossip).
+    public func taskSubmitted(priority: Int) {
+        if !configuration.priorities.contains(priority) { return }
+        if peers.ownRange.contains(priority) || !peers.wakeOwner(of: priority) { doorbell.ring() }
     }
 
     private func renewLoop() async {
@@ -241,7 +287,7 @@ public final class Node: Service, Sendable {
             case .resynchronized:
                 doorbell.ring()
             case .taskAvailable(let priority) where configuration.priorities.contains(priority):
-                doorbell.ring()
+                taskSubmitted(priority: priority)
             case .taskAvailable:
                 break
             }
@@ -276,8 +322,9 @@ public final class Node: Service, Sendable {
             counters: metrics.snapshot,
             running: await running.taskIDs,
             sandboxPool: await pool.status(),
-            members: [.init(id: configuration.nodeID, address: "\(configuration.apiHost):\(configuration.apiPort)", state: "alive", incarnation: 0)],
-            priorityRange: .init(min: configuration.priorities.lowerBound, max: configuration.priorities.upperBound))
+            members: peers.members,
+            priorityRange: .init(min: peers.ownRange.lowerBound, max: peers.ownRange.upperBound),
+            gossipDrops: peers.gossip.map { Dictionary(uniqueKeysWithValues: $0.dropCounts.map { ("\($0.key)", $0.value) }) })
     }
 }
 

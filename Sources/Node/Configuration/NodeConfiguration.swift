@@ -1,4 +1,5 @@
 import Foundation
+import Gossip
 import Sandbox
 import Store
 
@@ -23,6 +24,8 @@ public struct NodeConfiguration: Sendable {
     public var drainGrace: Duration = .seconds(30)
     public var database: DatabaseConfiguration
     public var sandbox: SandboxConfiguration
+    /// Gossip membership (`CONTINUUM_GOSSIP_BIND`, `_SEEDS`, `CONTINUUM_CLUSTER_KEY`); nil: off.
+    public var gossip: GossipConfiguration?
 
     public init(database: DatabaseConfiguration, sandbox: SandboxConfiguration) {
         self.database = database
@@ -48,9 +51,7 @@ public struct NodeConfiguration: Sendable {
         config.notify = try reader.bool("CONTINUUM_NOTIFY") ?? config.notify
         config.apiToken = try reader.string("CONTINUUM_API_TOKEN")
         if let seconds = try reader.double("CONTINUUM_DRAIN_GRACE", in: 0...86_400) { config.drainGrace = .seconds(seconds) }
-        for name in ["CONTINUUM_GOSSIP_BIND", "CONTINUUM_GOSSIP_SEEDS", "CONTINUUM_CLUSTER_KEY"] where try reader.string(name) != nil {
-            throw ConfigurationError(variable: name, value: "(set)", expected: "unset: this build has no gossip yet")
-        }
+        config.gossip = try GossipConfiguration.fromEnvironment(env, nodeID: config.nodeID, slots: UInt32(config.sandbox.slots))
         guard config.sandbox.taskTimeout < .seconds(86_400) else {
             throw ConfigurationError(variable: "CONTINUUM_TASK_TIMEOUT", value: "\(config.sandbox.taskTimeout)", expected: "less than a day")
         }

@@ -59,6 +59,7 @@ public enum APIServer {
             }
             do {
                 let id = try await store.submit(task)
+                node.taskSubmitted(priority: task.priority)
                 return try json(encoded: ["id": id], status: .created)
             } catch StoreError.invalidInput(let message) {
                 return problem(.badRequest, message)

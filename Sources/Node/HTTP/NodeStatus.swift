@@ -27,6 +27,8 @@ public struct NodeStatus: Sendable, Codable {
     public var sandboxPool: PoolStatus
     public var members: [Member]
     public var priorityRange: PriorityRange
+    /// Gossip datagrams dropped, by reason (bad MAC, replay, truncated, …); nil without gossip.
+    public var gossipDrops: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
         case nodeID = "node_id"
@@ -34,5 +36,6 @@ public struct NodeStatus: Sendable, Codable {
         case slots, counters, running, members
         case sandboxPool = "sandbox_pool"
         case priorityRange = "priority_range"
+        case gossipDrops = "gossip_drops"
     }
 }

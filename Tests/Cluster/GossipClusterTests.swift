@@ -1,0 +1,119 @@
+import Foundation
+import Store
+import Testing
+import TestSupport
+
+/// Peers that gossip over real UDP on loopback: they split the priority range, wake each other
+/// directly when notifications are off, and revoke a dead peer's leases long before its TTL.
+@Suite("continuum node with gossip", .serialized)
+struct GossipClusterTests {
+    static let key = "test-cluster-key-0123456789abcdef"
+
+    /// Three gossiping nodes with NOTIFY off and a 60 s poll, so that only wake hints (or
+    /// revocation) can make them claim promptly.
+    static func cluster(_ database: TestDatabase, leaseTTL: Int = 60) async throws -> [NodeProcess] {
+        let ports = try (0..<3).map { _ in try freePort() }
+        var nodes: [NodeProcess] = []
+        for index in 0..<3 {
+            nodes.append(try await NodeProcess.start(databaseURL: database.url, id: NodeProcess.uniqueID("g\(index)"), slots: 1, [
+                "CONTINUUM_GOSSIP_BIND": "127.0.0.1:\(ports[index])",
+                "CONTINUUM_GOSSIP_SEEDS": "127.0.0.1:\(ports[0])",
+                "CONTINUUM_CLUSTER_KEY": key,
+                "CONTINUUM_NOTIFY": "off",
+                "POLLING_INTERVAL": "60",
+                "CONTINUUM_LEASE_TTL": String(leaseTTL),
+                "CONTINUUM_DRAIN_GRACE": "0",
+            ]))
+        }
+        return nodes
+    }
+
+    /// Each node's view: member id → state, and its own priority slice.
+    static func view(_ node: NodeProcess) async -> (members: [String: String], range: ClosedRange<Int>?) {
+        guard let status = try? await node.status() else { return ([:], nil) }
+        let members = (status["members"] as? [[String: Any]] ?? []).reduce(into: [String: String]()) {
+            $0[$1["id"] as? String ?? "?"] = $1["state"] as? String
+        }
+        let range = (status["priority_range"] as? [String: Any]).flatMap { r -> ClosedRange<Int>? in
+            guard let low = r["min"] as? Int, let high = r["max"] as? Int, low <= high else { return nil }
+            return low...high
+        }
+        return (members, range)
+    }
+
+    /// Whether every node's view satisfies `condition`.
+    static func allSee(_ nodes: [NodeProcess], _ condition: ((members: [String: String], range: ClosedRange<Int>?)) -> Bool) async -> Bool {
+        for node in nodes where !condition(await view(node)) { return false }
+        return true
+    }
+
+    @Test("three peers converge, split the whole priority range into contiguous slices, and wake the owner of a submitted task",
+          .timeLimit(.minutes(2)))
+    func splitAndWake() async throws {
+        let database = try await TestDatabase.make()
+        let nodes = try await Self.cluster(database)
+        let converged = await eventually(within: .seconds(15)) {
+            await Self.allSee(nodes) { $0.members.values.filter { $0 == "alive" }.count == 3 }
+        }
+        #expect(converged)
+        var slices: [ClosedRange<Int>] = []
+        for node in nodes { if let range = await Self.view(node).range { slices.append(range) } }
+        slices.sort { $0.lowerBound < $1.lowerBound }
+        #expect(slices.count == 3)
+        #expect(slices.first?.lowerBound == Int(Int32.min) && slices.last?.upperBound == Int(Int32.max))
+        #expect(zip(slices, slices.dropFirst()).allSatisfy { $0.upperBound + 1 == $1.lowerBound }, "\(slices)")
+
+        // Submitted through the first node, owned by the last: only a wake hint starts it in time.
+        let priority = slices.last!.lowerBound + 10
+        let response = try await HTTPClient.post(port: nodes[0].port, "/tasks", body: #"{"code": "print('woken')", "priority": \#(priority)}"#)
+        #expect(response.status == 201, "\(response)")
+        let queue = Queue(database)
+        let done = await eventually(within: .seconds(10)) { (try? await queue.rows().first?.status) == "completed" }
+        let rows = try await queue.rows()
+        #expect(done, "the task did not start without polling: \(rows)")
+        let owner = await Self.view(nodes[2]).range
+        #expect(owner?.contains(priority) == true)
+        #expect(rows.first?.workerID == nodes[2].id, "\(rows)")
+        for node in nodes { #expect(await node.stop() == 0) }
+    }
+
+    @Test("kill -9 of a peer: the others mark it dead, re-split the range, and one of them revokes its leases long before the TTL",
+          .timeLimit(.minutes(2)))
+    func deadPeerRevoked() async throws {
+        let database = try await TestDatabase.make()
+        let nodes = try await Self.cluster(database, leaseTTL: 120)
+        let converged = await eventually(within: .seconds(15)) {
+            await Self.allSee(nodes) { $0.members.values.filter { $0 == "alive" }.count == 3 }
+        }
+        try #require(converged)
+        let victim = nodes[1]
+        let victimRange = await Self.view(victim).range
+        let priority = try #require(victimRange).lowerBound
+        _ = try await HTTPClient.post(port: victim.port, "/tasks", body: #"{"code": "import time; time.sleep(20)", "priority": \#(priority)}"#)
+        let queue = Queue(database)
+        let held = await eventually(within: .seconds(10)) { (try? await queue.rows().first?.workerID) == victim.id }
+        let heldRows = try await queue.rows()
+        try #require(held, "\(heldRows)")
+
+        victim.kill()
+        let killed = ContinuousClock.now
+        let survivors = [nodes[0], nodes[2]]
+        let markedDead = await eventually(within: .seconds(20)) {
+            await Self.allSee(survivors) { $0.members[victim.id] == "dead" }
+        }
+        #expect(markedDead, "not marked dead after \(ContinuousClock.now - killed)")
+        let resplit = await eventually(within: .seconds(5)) {
+            var covered: [ClosedRange<Int>] = []
+            for node in survivors { if let range = await Self.view(node).range { covered.append(range) } }
+            return covered.map(\.count).reduce(0, +) == Int(UInt32.max) + 1
+        }
+        #expect(resplit, "the two survivors do not cover the whole range")
+        let rerun = await eventually(within: .seconds(30)) {
+            (try? await queue.rows().first).map { $0.attempts == 2 && $0.workerID != victim.id } ?? false
+        }
+        let rows = try await queue.rows()
+        #expect(rerun, "the dead peer's task was not taken over well before its 120 s lease: \(rows)")
+        #expect(ContinuousClock.now - killed < .seconds(60))
+        for node in survivors { #expect(await node.stop() == 0) }
+    }
+}

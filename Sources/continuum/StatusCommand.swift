@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `continuum status`: prints a node's `/status`, or with `--global` the cluster's.
 struct StatusCommand: AsyncParsableCommand {
@@ -15,12 +12,10 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let port = ProcessInfo.processInfo.environment["API_PORT"] ?? "8080"
         let base = url ?? "http://127.0.0.1:\(port)"
-        guard let endpoint = URL(string: base + (global ? "/global-status" : "/status")) else {
-            throw CommandFailure(description: "--url \(base) is not a URL")
-        }
-        let (data, response) = try await CommandFailure.wrap { () async throws in try await URLSession.shared.data(from: endpoint) }
-        guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
-            throw CommandFailure(description: "\(endpoint) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data, as: UTF8.self))")
+        let path = global ? "/global-status" : "/status"
+        let (data, status) = try await NodeAPIClient(base: base).request(path, body: nil)
+        guard status == 200 else {
+            throw CommandFailure(description: "\(base)\(path) answered \(status): \(NodeAPIClient.message(data))")
         }
         print(String(decoding: data, as: UTF8.self))
     }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Node
 import Store
 
@@ -8,7 +11,12 @@ struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Insert a task (code plus JSON payload) into the queue.",
-        discussion: "With --wait, waits for it and prints the finished task as JSON; exits 0 only when it completed.")
+        discussion: """
+            With --wait, waits for it and prints the finished task as JSON; exits 0 only when it completed. \
+            Without --url the task goes straight into the database (DATABASE_URL or DB_*); with --url it goes \
+            through a node's HTTP API (bearer token from CONTINUUM_API_TOKEN), which wakes the owner of its \
+            priority at once even where notifications are off.
+            """)
 
     @Option(help: "The Python script to run.") var file: String?
     @Option(help: "The Python code to run, given inline.") var code: String?
@@ -19,6 +27,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "The task's wall-clock limit in seconds (default: the node's CONTINUUM_TASK_TIMEOUT).") var timeout: Double?
     @Option(help: "Attempts allowed for engine trouble (sandbox failures).") var maxAttempts = 3
     @Flag(help: "Wait for the task to finish and print it.") var wait = false
+    @Option(help: "Submit through this node's HTTP API (e.g. http://127.0.0.1:8080) instead of the database.") var url: String?
 
     func validate() throws {
         guard (file == nil) != (code == nil) else { throw ValidationError("give exactly one of --file and --code") }
@@ -28,12 +37,16 @@ struct SubmitCommand: AsyncParsableCommand {
     func run() async throws {
         let source = try CommandFailure.wrap { try code ?? String(contentsOfFile: file!, encoding: .utf8) }
         let payloadJSON = try CommandFailure.wrap { try payload ?? payloadFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? "{}" }
-        let database = try CommandFailure.wrap { () throws(StoreError) in try DatabaseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment) }
-        let store = TaskStore(configuration: database, logger: commandLogger("continuum.submit", defaultLevel: .error))
-        defer { store.shutdown() }
         let task = NewTask(
             name: name.isEmpty ? (file.map { ($0 as NSString).lastPathComponent } ?? "") : name,
             code: source, payloadJSON: payloadJSON, priority: priority, maxAttempts: maxAttempts, timeoutSeconds: timeout)
+        if let url {
+            try await NodeAPIClient(base: url).submit(task, wait: wait)
+            return
+        }
+        let database = try CommandFailure.wrap { () throws(StoreError) in try DatabaseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment) }
+        let store = TaskStore(configuration: database, logger: commandLogger("continuum.submit", defaultLevel: .error))
+        defer { store.shutdown() }
         let id = try await CommandFailure.wrap { () async throws(StoreError) in try await store.submit(task) }
         guard wait else {
             print("{\"id\": \(id)}")

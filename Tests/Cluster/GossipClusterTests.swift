@@ -74,6 +74,15 @@ struct GossipClusterTests {
         let owner = await Self.view(nodes[2]).range
         #expect(owner?.contains(priority) == true)
         #expect(rows.first?.workerID == nodes[2].id, "\(rows)")
+
+        // The same through the command line: `continuum submit --url` goes through a node too.
+        let started = ContinuousClock.now
+        let (exit, output) = await Shell.runStatus(Binary.path, [
+            "submit", "--url", "http://127.0.0.1:\(nodes[0].port)", "--code", "print('via cli')", "--priority", String(priority), "--wait",
+        ], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(exit == 0, "\(output)")
+        #expect(output.contains("via cli") && output.contains(nodes[2].id), "\(output)")
+        #expect(ContinuousClock.now - started < .seconds(30), "waited for a poll instead of a wake hint")
         for node in nodes { #expect(await node.stop() == 0) }
     }
 

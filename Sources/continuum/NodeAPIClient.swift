@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Store
+
+/// Submits through a node's HTTP API (`POST /tasks`, `GET /tasks/{id}`), for `continuum submit --url`.
+struct NodeAPIClient {
+    let base: String
+
+    /// Posts the task, prints `{"id": N}` or, with `wait`, the finished task; exits 1 unless it completed.
+    func submit(_ task: NewTask, wait: Bool) async throws {
+        guard let payload = try? JSONSerialization.jsonObject(with: Data(task.payloadJSON.utf8), options: .fragmentsAllowed) else {
+            throw CommandFailure(description: "the payload is not valid JSON: \(task.payloadJSON.prefix(80))")
+        }
+        var body: [String: Any] = [
+            "code": task.code, "payload": payload, "priority": task.priority, "name": task.name, "max_attempts": task.maxAttempts,
+        ]
+        if let timeout = task.timeoutSeconds { body["timeout"] = timeout }
+        let (data, status) = try await request("/tasks", body: try JSONSerialization.data(withJSONObject: body, options: .fragmentsAllowed))
+        guard status == 201, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let id = (object["id"] as? NSNumber)?.int64Value else {
+            throw CommandFailure(description: "\(base) refused the task (\(status)): \(Self.message(data))")
+        }
+        guard wait else {
+            print("{\"id\": \(id)}")
+            return
+        }
+        var delay = Duration.milliseconds(10)
+        while true {
+            let (data, status) = try await request("/tasks/\(id)", body: nil)
+            guard status == 200, let task = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw CommandFailure(description: "\(base) cannot show task \(id) (\(status)): \(Self.message(data))")
+            }
+            let state = task["status"] as? String ?? ""
+            if ["completed", "failed", "cancelled"].contains(state) {
+                print(String(decoding: data, as: UTF8.self))
+                if state != "completed" { throw ExitCode(1) }
+                return
+            }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .milliseconds(500))
+        }
+    }
+
+    /// GETs `path`, or POSTs `body` to it; returns the body and the HTTP status.
+    func request(_ path: String, body: Data?) async throws -> (Data, Int) {
+        guard let url = URL(string: base.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path) else {
+            throw CommandFailure(description: "--url \(base) is not a URL")
+        }
+        var request = URLRequest(url: url)
+        if let body {
+            request.httpMethod = "POST"
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            if let token = ProcessInfo.processInfo.environment["CONTINUUM_API_TOKEN"], !token.isEmpty {
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            }
+        }
+        do {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
+        } catch {
+            throw CommandFailure(description: "cannot reach the node at \(base): \(error.localizedDescription)")
+        }
+    }
+
+    /// The `error` sentence of an API answer, or its first bytes.
+    static func message(_ data: Data) -> String {
+        ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["error"] as? String) ?? String(decoding: data.prefix(300), as: UTF8.self)
+    }
+}

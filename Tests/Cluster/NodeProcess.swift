@@ -35,9 +35,11 @@ final class NodeProcess: Sendable {
     }
 
     /// Starts a node on `databaseURL` with `slots` slots and `extra` environment, without waiting.
-    /// `extra` overrides everything, including the id and port.
+    /// `extra` overrides everything, including the id and port. `launcher`, when given, is a
+    /// command the node runs under (`["/usr/bin/nsenter", "--net=/run/netns/NAME"]`: inside a
+    /// network namespace); it must exec the node, so that signals reach it.
     static func launch(
-        databaseURL: String, id: String? = nil, slots: Int = 1, _ extra: [String: String] = [:]
+        databaseURL: String, id: String? = nil, slots: Int = 1, _ extra: [String: String] = [:], launcher: [String] = []
     ) throws -> NodeProcess {
         let id = id ?? uniqueID()
         var environment = [
@@ -54,7 +56,8 @@ final class NodeProcess: Sendable {
             .map { "\($0.key)=\($0.key.hasSuffix("TOKEN") ? "(set)" : $0.value)" }
         let marker = "=== \(Date()) continuum node \(shown.joined(separator: " "))\n"
         _ = FileManager.default.createFile(atPath: logPath, contents: Data(marker.utf8))
-        let process = try BackgroundProcess.spawn(Binary.path, ["node"], environment: environment, logPath: logPath)
+        let command = launcher + [Binary.path, "node"]
+        let process = try BackgroundProcess.spawn(command[0], Array(command.dropFirst()), environment: environment, logPath: logPath)
         return NodeProcess(id: environment["CONTINUUM_NODE_ID"] ?? id, port: Int(environment["API_PORT"]!) ?? 0, environment: environment, process: process)
     }
 

@@ -123,6 +123,75 @@ struct GossipClusterTests {
         let rows = try await queue.rows()
         #expect(rerun, "the dead peer's task was not taken over well before its 120 s lease: \(rows)")
         #expect(ContinuousClock.now - killed < .seconds(60))
-        for node in survivors { #expect(await node.stop() == 0) }
+
+        // Restarted under the same id and gossip port, it rejoins with a higher incarnation.
+        let before = try #require(await Self.incarnation(of: victim.id, seenBy: nodes[0]))
+        let restarted = try await NodeProcess.start(databaseURL: database.url, id: victim.id, slots: 1, victim.environment)
+        let rejoined = await eventually(within: .seconds(20)) {
+            await Self.allSee(survivors + [restarted]) { $0.members[victim.id] == "alive" && $0.members.count == 3 }
+        }
+        #expect(rejoined, "the restarted peer did not rejoin")
+        let after = await Self.incarnation(of: victim.id, seenBy: nodes[0])
+        #expect((after ?? 0) > before, "incarnation \(before) → \(String(describing: after))")
+        for node in survivors + [restarted] { #expect(await node.stop() == 0) }
+    }
+
+    @Test("hostile datagrams against a live node are dropped and counted; its view and work are unaffected", .timeLimit(.minutes(2)))
+    func hostileDatagrams() async throws {
+        let database = try await TestDatabase.make()
+        let nodes = try await Self.cluster(database)
+        let converged = await eventually(within: .seconds(15)) {
+            await Self.allSee(nodes) { $0.members.values.filter { $0 == "alive" }.count == 3 }
+        }
+        try #require(converged)
+        let target = nodes[1]
+        let port = try #require(target.environment["CONTINUUM_GOSSIP_BIND"]?.split(separator: ":").last.flatMap { UInt16($0) })
+        var random = SystemRandomNumberGenerator()
+        var datagrams: [[UInt8]] = (0..<200).map { _ in (0..<Int.random(in: 1...1400, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) } }
+        datagrams.append([])
+        datagrams.append([UInt8](repeating: 0x41, count: 65_000))
+        datagrams.append(Array("continuum-redteam-ping".utf8))
+        try Self.send(datagrams, to: port)
+
+        let counted = await eventually(within: .seconds(10)) {
+            let drops = (try? await target.status())?["gossip_drops"] as? [String: Int] ?? [:]
+            // Most, not all: a burst can overflow the socket's receive buffer in the kernel.
+            return drops.values.reduce(0, +) >= 150
+        }
+        let drops = (try? await target.status())?["gossip_drops"] ?? "none"
+        #expect(counted, "drops counted: \(drops)")
+        #expect(await Self.allSee(nodes) { $0.members.values.filter { $0 == "alive" }.count == 3 }, "the view changed")
+        let response = try await HTTPClient.post(port: target.port, "/tasks", body: #"{"code": "print('still fine')"}"#)
+        #expect(response.status == 201)
+        let queue = Queue(database)
+        #expect(await eventually(within: .seconds(10)) { (try? await queue.rows().first?.status) == "completed" })
+        for node in nodes { #expect(await node.stop() == 0) }
+    }
+
+    /// The incarnation `node` holds for member `id`.
+    static func incarnation(of id: String, seenBy node: NodeProcess) async -> Int? {
+        let members = (try? await node.status())?["members"] as? [[String: Any]] ?? []
+        return members.first { $0["id"] as? String == id }?["incarnation"] as? Int
+    }
+
+    /// Sends each datagram to 127.0.0.1:`port` from a fresh UDP socket, a little apart.
+    static func send(_ datagrams: [[UInt8]], to port: UInt16) throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        try #require(fd >= 0, "socket: \(String(cString: strerror(errno)))")
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        for datagram in datagrams {
+            _ = datagram.withUnsafeBytes { bytes in
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fd, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+            }
+            usleep(500)
+        }
     }
 }

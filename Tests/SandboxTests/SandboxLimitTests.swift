@@ -85,8 +85,9 @@ struct SandboxLimitTests {
         #expect(r.status == .completed, "\(r.stderr)")
         let ratio = Double(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99
         // Two spinners would use up to 2 cores without the quota, 0.5 core with it. Only the cap
-        // is asserted: on a loaded machine the spinners may get less than their quota.
-        #expect(ratio > 0.05 && ratio < 0.75, "CPU time / wall time = \(ratio)")
+        // is asserted: while the rest of the suite loads both cores the spinners may get far less
+        // than their quota (0.04 seen in CI).
+        #expect(ratio > 0 && ratio < 0.75, "CPU time / wall time = \(ratio)")
     }
 
     @Test func scratchSpaceIsCapped() async throws {

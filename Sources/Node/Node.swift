@@ -315,7 +315,8 @@ public final class Node: Service, Sendable {
 
     /// What `/status` shows: never a task's code or payload.
     public func status() async -> NodeStatus {
-        NodeStatus(
+        let ownRange = peers.ownRange
+        return NodeStatus(
             nodeID: configuration.nodeID,
             uptimeSeconds: (ContinuousClock.now - started).seconds,
             slots: .init(total: configuration.sandbox.slots, busy: await running.count),
@@ -323,7 +324,7 @@ public final class Node: Service, Sendable {
             running: await running.taskIDs,
             sandboxPool: await pool.status(),
             members: peers.members,
-            priorityRange: .init(min: peers.ownRange.lowerBound, max: peers.ownRange.upperBound),
+            priorityRange: .init(min: ownRange.lowerBound, max: ownRange.upperBound),
             gossipDrops: peers.gossip.map { Dictionary(uniqueKeysWithValues: $0.dropCounts.map { ("\($0.key)", $0.value) }) })
     }
 }

@@ -33,27 +33,47 @@ public enum Shell {
     private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String]?) -> (Int32, String) {
         let outputPath = NSTemporaryDirectory() + "continuum-test-\(UUID().uuidString).out"
         defer { unlink(outputPath) }
+        let pid: pid_t
+        do {
+            pid = try spawn(executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                            outputPath: outputPath, append: false)
+        } catch {
+            return (127, error.description)
+        }
+        let exit = wait(for: pid)
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return (exit, output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Starts `executable` with exactly `environment`, stdin from /dev/null, and stdout and
+    /// stderr written to `outputPath` (appended, or the file truncated first).
+    static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String], outputPath: String, append: Bool
+    ) throws(Failure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
         var pid = pid_t()
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else { return (127, "cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else { throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        return pid
+    }
+
+    /// Waits for `pid` to end (blocking the calling thread) and returns its exit status, or
+    /// 128 + the signal that killed it.
+    static func wait(for pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (exit, output.trimmingCharacters(in: .whitespacesAndNewlines))
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
 
@@ -84,30 +104,12 @@ public final class BackgroundProcess: Sendable {
     public static func spawn(
         _ executable: String, _ arguments: [String], environment: [String: String], logPath: String
     ) throws -> BackgroundProcess {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else {
-            throw Shell.Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
-        }
+        let pid = try Shell.spawn(executable, arguments, environment: environment, outputPath: logPath, append: true)
         let process = BackgroundProcess(pid: pid, executable: executable, logPath: logPath)
         let reaped = process.reaped
         let child = pid
         let thread = Thread {
-            var status: Int32 = 0
-            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-            let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            let exit = Shell.wait(for: child)
             reaped.status.withLock { $0 = exit }
         }
         thread.start()

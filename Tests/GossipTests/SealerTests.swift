@@ -1,4 +1,4 @@
-import Gossip
+@testable import Gossip
 import Testing
 
 @Suite("Datagram sealer")

@@ -1,4 +1,4 @@
-import Gossip
+@testable import Gossip
 
 /// A deterministic cluster: N state machines on a virtual clock, joined by a simulated network
 /// with per-link loss, random delay and partitions. Messages travel as values; every one is

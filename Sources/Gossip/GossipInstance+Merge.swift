@@ -47,6 +47,7 @@ extension GossipInstance {
         me.incarnation = max(me.incarnation, incoming.incarnation) + 1
         put(me, now: now)
         dissemination.enqueue(MembershipUpdate(member: me))
+        announce(MembershipUpdate(member: me), toSubject: false)
         statistics.refutations += 1
         if incoming.state == .suspect { health.apply(1) }
     }

@@ -1,6 +1,7 @@
 extension GossipInstance {
     /// Runs the probe of the current protocol period: direct ping, indirect pings after the
-    /// probe timeout, suspicion at the end of the period; then starts the next period.
+    /// probe timeout, suspicion at the end of the period (or as soon as every relay nacked); then
+    /// starts the next period.
     mutating func advanceProbe(now: GossipInstant) {
         if var current = probe {
             if !current.indirectSent, now >= current.directDeadline {
@@ -25,15 +26,17 @@ extension GossipInstance {
         send(.ping(sequence: sequence), to: target.address, aboutMember: target.id)
     }
 
-    /// Round-robin over a shuffled list of the active members, reshuffled after each pass.
+    /// Round-robin over a shuffled list of the active members. The order is kept from pass to pass
+    /// (new members go in at a random place), so every member is probed once every `n - 1`
+    /// periods; reshuffling each pass, as the SWIM paper does, lets the gap reach `2n - 3` periods,
+    /// which in a 3-member cluster pushed detection of a kill past 5 s one time in ten.
     private mutating func nextProbeTarget() -> Member? {
-        var reshuffled = false
+        var restarted = false
         while true {
             if probeIndex >= probeOrder.count {
-                guard !reshuffled else { return nil }
-                reshuffled = true
-                probeOrder = records.values.filter { $0.member.id != localID && $0.member.state.isActive }
-                    .map(\.member.id).sorted(by: String.idOrder).shuffled(using: &random)
+                guard !restarted else { return nil }
+                restarted = true
+                compactProbeOrder()
                 probeIndex = 0
                 if probeOrder.isEmpty { return nil }
             }
@@ -41,6 +44,16 @@ extension GossipInstance {
             probeIndex += 1
             if let member = records[id]?.member, member.state.isActive, id != localID { return member }
         }
+    }
+
+    /// Drops departed and duplicate entries from the probe order and appends, shuffled, any
+    /// active member it lacks.
+    private mutating func compactProbeOrder() {
+        var seen: Set<String> = [localID]
+        probeOrder = probeOrder.filter { records[$0]?.member.state.isActive == true && seen.insert($0).inserted }
+        let missing = records.values.filter { seen.insert($0.member.id).inserted && $0.member.state.isActive }
+            .map(\.member.id).sorted(by: String.idOrder).shuffled(using: &random)
+        probeOrder.append(contentsOf: missing)
     }
 
     private mutating func sendIndirectProbes(_ current: inout Probe) {
@@ -75,6 +88,7 @@ extension GossipInstance {
             target.state = .suspect
             statistics.suspicionsRaised += 1
             store(target, suspector: localID, now: now)
+            announce(MembershipUpdate(member: target, suspector: localID), toSubject: true)
         case .suspect:
             if suspicions[target.id]?.confirm(by: localID) == true {
                 dissemination.enqueue(MembershipUpdate(member: target, suspector: localID))
@@ -92,6 +106,20 @@ extension GossipInstance {
             health.apply(-1)
         } else if let relay = relays.removeValue(forKey: sequence) {
             send(.ack(sequence: relay.sequence), to: relay.requesterAddress, aboutMember: relay.requesterID)
+        }
+    }
+
+    /// A relay could not reach the target either. Once every relay has said so, the outcome is
+    /// settled: the suspicion is raised now rather than at the end of the period (the next probe
+    /// still waits for the period), which takes about a quarter second off detection.
+    mutating func nacked(sequence: UInt32, now: GossipInstant) {
+        guard var current = probe, current.sequence == sequence else { return }
+        current.nacks += 1
+        if current.indirectSent, current.nacks >= current.expectedNacks {
+            probe = nil
+            probeFailed(current, now: now)
+        } else {
+            probe = current
         }
     }
 
@@ -120,6 +148,7 @@ extension GossipInstance {
                   member.incarnation == suspicion.incarnation else { continue }
             member.state = .dead
             store(member, suspector: "", now: now)
+            announce(MembershipUpdate(member: member), toSubject: false)
         }
     }
 

@@ -162,7 +162,7 @@ public struct GossipInstance: Sendable {
         case .ack(let sequence):
             acknowledge(sequence: sequence, now: now)
         case .nack(let sequence):
-            if probe?.sequence == sequence { probe?.nacks += 1 }
+            nacked(sequence: sequence, now: now)
         case .join:
             sendFullState(to: sender.address, wantsReply: false)
         case .sync(let members, let wantsReply):

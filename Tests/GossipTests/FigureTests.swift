@@ -66,7 +66,7 @@ struct FigureTests {
             join_converge_s=\(seconds(joinConverged)) \
             suspect_median_s=\(percentile(suspectTimes, 0.5)) suspect_worst_s=\(suspectTimes.max()!) \
             dead_first_median_s=\(percentile(firstDeadTimes, 0.5)) dead_first_worst_s=\(firstDeadTimes.max()!) \
-            dead_all_median_s=\(percentile(allDeadTimes, 0.5)) dead_all_worst_s=\(allDeadTimes.max()!) \
+            dead_all_median_s=\(percentile(allDeadTimes, 0.5)) dead_all_p95_s=\(percentile(allDeadTimes, 0.95)) dead_all_worst_s=\(allDeadTimes.max()!) \
             rejoin_converge_median_s=\(percentile(convergeTimes, 0.5)) rejoin_converge_worst_s=\(convergeTimes.max()!) \
             false_positives=\(falsePositives) bytes_per_s_per_member=\(Int(bytesPerSecondPerMember.rounded()))
             """)

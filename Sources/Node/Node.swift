@@ -120,6 +120,9 @@ public final class Node: Service, Sendable {
     private func execute(_ task: ClaimedTask) async {
         var logger = logger
         logger[metadataKey: "task_id"] = "\(task.lease.taskID)"
+        logger[metadataKey: "fence"] = "\(task.lease.fence)"
+        logger[metadataKey: "attempt"] = "\(task.attempt)"
+        logger.debug("task started")
         let timeout = task.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? configuration.sandbox.taskTimeout
         let spec = TaskSpec(id: String(task.lease.taskID), code: task.code, payloadJSON: task.payloadJSON, timeout: timeout)
         let began = ContinuousClock.now

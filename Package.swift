@@ -86,7 +86,10 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], exclude: ["redteam"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Store", "Sandbox"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
-        .testTarget(name: "Cluster", dependencies: ["Store", "TestSupport"]),
+        // The chaos suite's pure part: fault plan, task mix, log reading, invariants, report.
+        .target(name: "ChaosKit", path: "Tests/ChaosKit"),
+        .testTarget(name: "ChaosKitTests", dependencies: ["ChaosKit"]),
+        .testTarget(name: "Cluster", dependencies: ["Store", "TestSupport", "ChaosKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

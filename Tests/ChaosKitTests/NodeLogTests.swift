@@ -1,0 +1,32 @@
+import ChaosKit
+import Testing
+
+@Suite("Reading task events from node logs")
+struct NodeLogTests {
+    @Test("started, completed, failed, retried, handed back and lost-lease lines become events; other lines do not")
+    func parsesTaskLines() {
+        let log = """
+            2026-11-25T14:16:00+0000 info continuum.node: lease_ttl=3.0 seconds node_id=p1 slots=2 [Node] node started
+            2026-11-25T14:16:01+0000 debug continuum.node: attempt=1 fence=4 node_id=p1 task_id=17 [Node] task started
+            2026-11-25T14:16:01+0000 debug continuum.node: attempt=1 fence=4 node_id=p1 task_id=17 [Node] task completed
+            2026-11-25T14:16:02+0000 debug continuum.node: attempt=2 error=exit_code fence=9 node_id=p1 task_id=18 [Node] task failed
+            2026-11-25T14:16:02+0000 info continuum.node: attempt=1 delay_s=1.0 detail=the sandbox died fence=5 node_id=p2 task_id=19 [Node] engine trouble; retry scheduled
+            2026-11-25T14:16:03+0000 warning continuum.node: attempt=3 fence=12 node_id=p2 task_id=20 [Node] lease lost while running; the sandbox was killed and nothing is written
+            2026-11-25T14:16:03+0000 warning continuum.node: attempt=3 detail=held by p1 fence=13 node_id=p2 task_id=21 [Node] result rejected: the lease was lost
+            2026-11-25T14:16:04+0000 info continuum.node: attempt=1 fence=14 node_id=p2 task_id=22 [Node] task handed back to the queue on shutdown
+            2026-11-25T14:16:04+0000 debug continuum.node: attempt=1 fence=14 node_id=p2 task_id=22 [Node] task started again
+            2026-11-25T14:16:04+0000 debug continuum.node: fence=14 node_id=p2 [Node] task started
+            garbage line
+            """
+        let events = NodeLog.events(in: log)
+        #expect(events == [
+            TaskEvent(kind: .started, node: "p1", taskID: 17, fence: 4, attempt: 1),
+            TaskEvent(kind: .completed, node: "p1", taskID: 17, fence: 4, attempt: 1),
+            TaskEvent(kind: .failed, node: "p1", taskID: 18, fence: 9, attempt: 2),
+            TaskEvent(kind: .retryScheduled, node: "p2", taskID: 19, fence: 5, attempt: 1),
+            TaskEvent(kind: .leaseLost, node: "p2", taskID: 20, fence: 12, attempt: 3),
+            TaskEvent(kind: .leaseLost, node: "p2", taskID: 21, fence: 13, attempt: 3),
+            TaskEvent(kind: .handedBack, node: "p2", taskID: 22, fence: 14, attempt: 1),
+        ])
+    }
+}

@@ -91,6 +91,7 @@ struct PgbenchScript: ParsableCommand {
             .replacingOccurrences(of: "$3::int", with: "(-2147483648)::int")
             .replacingOccurrences(of: "$4::int", with: "2147483647::int")
             .replacingOccurrences(of: "$5::int", with: "1::int")
+            .replacingOccurrences(of: "$6", with: "'pgbench'")
         let complete = Statements.complete
             .replacingOccurrences(of: "$1", with: ":id")
             .replacingOccurrences(of: "$2", with: ":fence")

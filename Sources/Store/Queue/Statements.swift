@@ -16,21 +16,39 @@ public enum Statements {
         RETURNING id
         """
 
-    /// $1 worker, $2 lease seconds, $3 min priority, $4 max priority, $5 how many.
+    /// $1 worker, $2 lease seconds, $3 min priority, $4 max priority, $5 how many, $6 claim token.
     /// Takes the lease, bumps the fencing token and counts the attempt in one statement.
     public static let claim = """
         WITH claimed AS (
             UPDATE tasks SET status = 'running', worker_id = $1, attempts = attempts + 1,
                 fence = fence + 1, locked_at = now(), started = now(), finished = NULL,
-                lease_expires = now() + $2::float8 * interval '1 second'
+                lease_expires = now() + $2::float8 * interval '1 second', claim_token = $6
             WHERE id IN (
                 SELECT id FROM tasks
                 WHERE status = 'pending' AND priority BETWEEN $3::int AND $4::int AND run_at <= now()
                 ORDER BY priority, id
                 LIMIT $5::int
                 FOR UPDATE SKIP LOCKED)
-            RETURNING id, fence, name, payload, code, priority, attempts, max_attempts, timeout_seconds
+            RETURNING \(claimedColumns)
         )
+        \(claimAnswer)
+        """
+
+    /// $1 worker, $2 claim token. What a claim whose answer was lost with its connection took:
+    /// the same rows and columns the claim returned, as long as this worker still holds them.
+    public static let claimedByToken = """
+        WITH claimed AS (
+            SELECT \(claimedColumns) FROM tasks
+            WHERE worker_id = $1 AND claim_token = $2 AND status = 'running'
+        )
+        \(claimAnswer)
+        """
+
+    /// The columns of `tasks` a claim answers with, gathered in the CTE `claimed`.
+    private static let claimedColumns = "id, fence, name, payload, code, priority, attempts, max_attempts, timeout_seconds"
+
+    /// A claim's answer over the CTE `claimed`: each task with its code, in queue order.
+    private static let claimAnswer = """
         SELECT claimed.id, claimed.fence, claimed.name, claimed.payload::text AS payload,
                codes.code AS source, claimed.priority, claimed.attempts, claimed.max_attempts,
                claimed.timeout_seconds

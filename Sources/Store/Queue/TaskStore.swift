@@ -11,8 +11,8 @@ import Logging
 /// Calls never block Swift's cooperative threads. Conflicts that roll a statement back
 /// (40001, 40P01) are retried here. After a lost connection, writes of an attempt are run
 /// again on a fresh connection: the fencing check makes that safe, and a write whose first
-/// try already landed is recognised as done. A claim is not run again (it is not idempotent);
-/// it fails with `connectionLost`.
+/// try already landed is recognised as done. A claim is not run again (it is not idempotent):
+/// what it took is read back by its claim token instead.
 public final class TaskStore: Sendable {
     /// The database this store talks to.
     public let configuration: DatabaseConfiguration
@@ -83,6 +83,9 @@ public final class TaskStore: Sendable {
     /// A claimed row that cannot run (its code row is missing, its payload does not decode)
     /// is marked `failed` with `error = invalid_task` here, not returned, and replaced by the
     /// next claimable task.
+    ///
+    /// A claim cut off by a lost connection answers with what it had taken, read back on a
+    /// fresh connection (`recoverClaim`); it throws only when that cannot be read either.
     public func claim(
         upTo limit: Int, priorities: ClosedRange<Int>, leaseTTL: Duration, worker: String
     ) async throws(StoreError) -> [ClaimedTask] {
@@ -98,15 +101,45 @@ public final class TaskStore: Sendable {
     }
 
     /// One claim statement; returns the runnable tasks and how many rows it had to reject.
+    /// Its rows carry a fresh claim token, by which they are found again when the connection
+    /// breaks before the answer arrives (`connectionLost`). `unavailable` is thrown as is: no
+    /// connection was made, so the claim never reached the server.
     private func claimOnce(
         upTo limit: Int, priorities: ClosedRange<Int>, leaseTTL: Duration, worker: String
     ) async throws(StoreError) -> ([ClaimedTask], rejected: Int) {
         let low = Int(Int32(clamping: priorities.lowerBound))
         let high = Int(Int32(clamping: priorities.upperBound))
-        let parameters: [String?] = [worker, Self.seconds(leaseTTL), String(low), String(high), String(limit)]
-        let rows = try await run("claim", idempotent: false) { connection throws(StoreError) in
-            try connection.execute(Statements.claim, parameters)
+        let token = UUID().uuidString
+        let parameters: [String?] = [worker, Self.seconds(leaseTTL), String(low), String(high), String(limit), token]
+        let rows: PGRows
+        do {
+            rows = try await run("claim", idempotent: false) { connection throws(StoreError) in
+                try connection.execute(Statements.claim, parameters)
+            }
+        } catch .connectionLost(let reason) {
+            let (recovered, rejected) = try await recoverClaim(worker: worker, token: token)
+            logger.info("claim cut off by a lost connection; read back what it had taken", metadata: [
+                "task_ids": "\(recovered.map(\.lease.taskID))", "rejected": "\(rejected)", "worker": "\(worker)",
+                "claim_token": "\(token)", "error": "\(reason)",
+            ])
+            return (recovered, rejected)
         }
+        return try await admit(rows)
+    }
+
+    /// The tasks a claim carrying `token` took for `worker` and that `worker` still holds,
+    /// read back after the claim's answer was lost with its connection: nothing when the
+    /// claim never landed. Checked and rejected like a claim's own answer.
+    func recoverClaim(worker: String, token: String) async throws(StoreError) -> ([ClaimedTask], rejected: Int) {
+        let rows = try await run("recover claim", idempotent: true) { connection throws(StoreError) in
+            try connection.execute(Statements.claimedByToken, [worker, token])
+        }
+        return try await admit(rows)
+    }
+
+    /// Turns a claim's rows into runnable tasks. A row that cannot run is failed as
+    /// `invalid_task` and only counted.
+    private func admit(_ rows: PGRows) async throws(StoreError) -> ([ClaimedTask], rejected: Int) {
         var claimed: [ClaimedTask] = []
         var rejected = 0
         for index in rows.rows.indices {

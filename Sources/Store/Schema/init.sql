@@ -49,6 +49,11 @@ ALTER TABLE tasks ADD COLUMN IF NOT EXISTS output_truncated BOOLEAN NOT NULL DEF
 ALTER TABLE tasks ADD COLUMN IF NOT EXISTS timeout_seconds DOUBLE PRECISION;
 ALTER TABLE tasks ADD COLUMN IF NOT EXISTS created TIMESTAMPTZ NOT NULL DEFAULT now();
 ALTER TABLE tasks ADD COLUMN IF NOT EXISTS run_at TIMESTAMPTZ NOT NULL DEFAULT now();
+-- The claim token: a random id each claim call writes on the rows it takes. When the claim's
+-- connection breaks before its answer arrives, the claimer finds the rows it took by
+-- (worker_id, claim_token) with status 'running'. Only a claim writes it; it is not cleared
+-- when the task leaves that state (the status check makes a stale token match nothing).
+ALTER TABLE tasks ADD COLUMN IF NOT EXISTS claim_token TEXT;
 
 -- The claim: pending tasks by priority (lower first), then FIFO by id.
 CREATE INDEX IF NOT EXISTS tasks_claim_idx ON tasks (priority, id) WHERE status = 'pending';

@@ -21,6 +21,8 @@ enum KillReason: Sendable, Equatable {
     case timeout(Duration)
     case cancelled
     case shutdown
+    /// The runtime process (`runc run`) died while the container ran, so it was killed.
+    case runtimeLost
 }
 
 /// Everything known about a finished task, before it is judged.
@@ -54,6 +56,8 @@ enum Classification {
             return failed(.timeout, "the task ran past its time limit of \(seconds(limit)) and its sandbox was killed")
         case .cancelled?, .shutdown?:
             return failed(.sandbox, "the task was stopped before it finished: its sandbox was killed")
+        case .runtimeLost?:
+            return failed(.sandbox, "the sandbox's runtime process died under the task, so the sandbox was killed")
         case nil:
             break
         }

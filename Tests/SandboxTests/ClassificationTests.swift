@@ -86,6 +86,12 @@ import Testing
         #expect(!Classification.classify(outcome(report())).outputTruncated)
     }
 
+    @Test func runtimeLostIsSandboxKindAndSaysSo() {
+        let result = Classification.classify(outcome(nil, killed: .runtimeLost))
+        #expect(result.errorKind == .sandbox)
+        #expect(result.detail?.contains("runtime process died") == true)
+    }
+
     @Test func shutdownKillIsSandboxKind() {
         #expect(Classification.classify(outcome(nil, killed: .shutdown)).errorKind == .sandbox)
     }

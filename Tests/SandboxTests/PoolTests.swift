@@ -98,6 +98,27 @@ struct PoolTests {
         }
     }
 
+    @Test func runtimeKilledUnderARunningTaskFailsItAsSandboxTroubleAndLeavesNothing() async throws {
+        try await withPool { pool in
+            #expect(await eventually { await pool.status().warm == 1 })
+            let id = try #require(await pool.warmIDs().first)
+            let sandbox = try #require(await pool.warmSandbox(id) as? OCISandbox)
+            let running = Task { try await pool.run(task("import time; time.sleep(20); print('late')")) }
+            try await Task.sleep(for: .milliseconds(500))
+            let killed = ContinuousClock.now
+            kill(sandbox.runtimePID, SIGKILL)
+            let result = try await running.value
+            #expect(result.status == .failed)
+            #expect(result.errorKind == .sandbox)
+            #expect(result.detail?.contains("runtime process died") == true, "\(result.detail ?? "-")")
+            #expect(seconds(ContinuousClock.now - killed) < 10)
+            let stateDir = SandboxConfiguration(nodeID: "x").stateRoot + "/" + id
+            #expect(await eventually { !FileManager.default.fileExists(atPath: stateDir) }, "\(stateDir) is left")
+            #expect(await eventually { Cgroups.detect().sandboxIDs(prefix: id).isEmpty }, "the cgroups of \(id) are left")
+            #expect(try await pool.run(task("print(4)")).stdout == "4\n")
+        }
+    }
+
     @Test func cancellingARunKillsItsSandbox() async throws {
         try await withPool { pool in
             let running = Task { try await pool.run(task("import time; time.sleep(60)", timeout: .seconds(120))) }

@@ -67,7 +67,8 @@ public final class OCIBackend: SandboxBackend {
         let bundle = "\(nodeDir)/bundles/\(id)"
         let (pid, input, output) = try await Blocking.run { [self] in try launch(id: id, bundle: bundle) }
         let sandbox = OCISandbox(id: id, bundle: bundle, runtimePID: pid, input: input, output: output,
-                                 cgroups: cgroups, configuration: configuration, logger: logger, onExit: onExit)
+                                 cgroups: cgroups, configuration: configuration, logger: logger, onExit: onExit,
+                                 removeRemains: { [self] in removeRemains(of: id) })
         do {
             try await sandbox.waitUntilReady(limit: .seconds(30))
         } catch {
@@ -188,6 +189,18 @@ public final class OCIBackend: SandboxBackend {
             if removed > 0 {
                 logger.notice("removed \(removed) leftover sandbox(es) of node \(node)")
             }
+        }
+    }
+
+    /// Removes the runtime state and cgroups of sandbox `id` when they outlived it: `runc run`
+    /// deletes them itself on a normal exit, but not when it was killed first.
+    func removeRemains(of id: String) {
+        if FileManager.default.fileExists(atPath: "\(configuration.stateRoot)/\(id)") {
+            runRuntime(["delete", "--force", id])
+        }
+        if cgroups.sandboxIDs(prefix: id).contains(id) {
+            try? cgroups.killAll(id: id)
+            cgroups.remove(id: id)
         }
     }
 

@@ -7,7 +7,10 @@ import Synchronization
 
 /// One warm OCI container whose init process is runner.py, driven over the pipes of a foreground
 /// `runc run`. A dedicated reader thread reads the runner's frames and notices its death at once,
-/// so a sandbox that crashes while idle is reported to the pool without anyone asking.
+/// so a sandbox that crashes while idle is reported to the pool without anyone asking. A second
+/// thread reaps the runtime: if the runtime dies while the runner lives (killed from outside),
+/// nothing supervises the container any more, so it is killed (a running task fails as engine
+/// trouble and is retried) and its remains are removed once the runner is gone.
 final class OCISandbox: SandboxInstance {
     /// Something the reader thread saw.
     enum Event: Sendable {
@@ -25,21 +28,29 @@ final class OCISandbox: SandboxInstance {
         var inputOpen = true
         var tasksRun = 0
         var oomKills = 0
+        /// The runtime's raw wait status, once reaped.
+        var runtimeStatus: Int32?
     }
 
     let id: String
     let bundle: String
-    private let runtimePID: pid_t
+    /// The foreground runtime process (`runc run`).
+    let runtimePID: pid_t
     private let input: Int32
     private let output: Int32
     private let cgroups: any CgroupHierarchy
     private let configuration: SandboxConfiguration
     private let logger: Logger
     private let onExit: @Sendable (String) -> Void
+    private let removeRemains: @Sendable () -> Void
     private let state = Mutex(State())
+    private let runtimeReaped = DispatchSemaphore(value: 0)
 
+    /// `removeRemains` deletes the runtime state and cgroups the runtime would have removed had
+    /// it not died first; it runs on the reader thread after the sandbox ended.
     init(id: String, bundle: String, runtimePID: pid_t, input: Int32, output: Int32, cgroups: any CgroupHierarchy,
-         configuration: SandboxConfiguration, logger: Logger, onExit: @escaping @Sendable (String) -> Void) {
+         configuration: SandboxConfiguration, logger: Logger, onExit: @escaping @Sendable (String) -> Void,
+         removeRemains: @escaping @Sendable () -> Void) {
         self.id = id
         self.bundle = bundle
         self.runtimePID = runtimePID
@@ -49,10 +60,15 @@ final class OCISandbox: SandboxInstance {
         self.configuration = configuration
         self.logger = logger
         self.onExit = onExit
+        self.removeRemains = removeRemains
         let thread = Thread { [self] in readLoop() }
         thread.stackSize = 1 << 20
         thread.name = "sandbox-\(id)"
         thread.start()
+        let reaper = Thread { [self] in reapRuntime() }
+        reaper.stackSize = 64 << 10
+        reaper.name = "runtime-\(id)"
+        reaper.start()
     }
 
     var tasksRun: Int { state.withLock { $0.tasksRun } }
@@ -213,7 +229,9 @@ final class OCISandbox: SandboxInstance {
             deliver(event)
         }
         Posix.close(output)
-        let status = Posix.wait(runtimePID)
+        runtimeReaped.wait()
+        let status = state.withLock { $0.runtimeStatus } ?? -1
+        removeRemains()
         let log = Posix.readFile(bundle + "/runtime.log") ?? ""
         let lastWords = log.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
         let detail = "the sandbox ended (runtime exit status \(Posix.exitCode(status)))" + (lastWords.isEmpty ? "" : ": " + lastWords)
@@ -226,6 +244,22 @@ final class OCISandbox: SandboxInstance {
         }
         deliver(.exited(detail))
         onExit(id)
+    }
+
+    /// The reaper thread: waits for the runtime process. When it ends while the container still
+    /// has processes (the runtime ends only after the container's init on a normal exit, and
+    /// the init's death takes every process of its pid namespace with it), the container has
+    /// lost its supervisor: it is killed, so the reader sees the end.
+    private func reapRuntime() {
+        let status = Posix.wait(runtimePID)
+        state.withLock { $0.runtimeStatus = status }
+        let orphaned = !cgroups.pids(id: id).isEmpty
+        runtimeReaped.signal()
+        guard orphaned else { return }
+        logger.warning("the sandbox runtime ended while its runner still ran; killing the sandbox", metadata: [
+            "sandbox": "\(id)", "runtime_exit": "\(Posix.exitCode(status))",
+        ])
+        kill(.runtimeLost)
     }
 
     private func deliver(_ event: Event) {

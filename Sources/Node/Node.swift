@@ -90,6 +90,7 @@ public final class Node: Service, Sendable {
             let free = configuration.sandbox.slots - (await running.count)
             guard free > 0 else { return }
             var claimed: [ClaimedTask] = []
+            var failed = false
             do {
                 // Own slice first; the rest of the range when it has too little, so that no task
                 // starves when gossip is slow, split or wrong.
@@ -99,13 +100,14 @@ public final class Node: Service, Sendable {
                     if range == configuration.priorities { break }
                 }
             } catch {
+                // What the first claim took is ours and still runs.
                 logger.warning("claim failed; trying again at the next wake-up", metadata: ["error": "\(error)"])
-                return
+                failed = true
             }
             metrics.claimed(claimed.count)
             for task in claimed { await start(task) }
             metrics.busy(await running.count)
-            if claimed.count < free { return }
+            if failed || claimed.count < free { return }
         }
     }
 

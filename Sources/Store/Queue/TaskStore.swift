@@ -92,7 +92,14 @@ public final class TaskStore: Sendable {
         var claimed: [ClaimedTask] = []
         var wanted = limit
         while wanted > 0 {
-            let (valid, rejected) = try await claimOnce(upTo: wanted, priorities: priorities, leaseTTL: leaseTTL, worker: worker)
+            let valid: [ClaimedTask], rejected: Int
+            do {
+                (valid, rejected) = try await claimOnce(upTo: wanted, priorities: priorities, leaseTTL: leaseTTL, worker: worker)
+            } catch where !claimed.isEmpty {
+                // The tasks of the earlier rounds are ours and must run; the caller tries again later.
+                logger.warning("claim cut short; returning what was taken", metadata: ["error": "\(error)"])
+                return claimed
+            }
             claimed += valid
             wanted -= valid.count
             if rejected == 0 { break }
@@ -149,14 +156,14 @@ public final class TaskStore: Sendable {
             let payload = rows.value(index, "payload") ?? ""
             guard let source = rows.value(index, "source") else {
                 rejected += 1
-                try await rejectInvalid(lease, detail: "the task's code row is missing (tasks.code is NULL or points nowhere)")
+                await rejectInvalid(lease, detail: "the task's code row is missing (tasks.code is NULL or points nowhere)")
                 continue
             }
             guard let data = payload.data(using: .utf8),
                   (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil
             else {
                 rejected += 1
-                try await rejectInvalid(lease, detail: "the task's payload cannot be decoded as JSON")
+                await rejectInvalid(lease, detail: "the task's payload cannot be decoded as JSON")
                 continue
             }
             claimed.append(ClaimedTask(
@@ -172,10 +179,19 @@ public final class TaskStore: Sendable {
         return (claimed, rejected)
     }
 
-    private func rejectInvalid(_ lease: Lease, detail: String) async throws(StoreError) {
+    /// Fails an invalid claimed task. If that write fails the task stays running under this
+    /// claim until its lease expires and is rejected again by the next claim; the valid tasks of
+    /// the same batch are not given up for it.
+    private func rejectInvalid(_ lease: Lease, detail: String) async {
         logger.warning("rejecting an invalid task", metadata: ["task_id": "\(lease.taskID)", "reason": "\(detail)"])
-        _ = try await run("reject invalid task", idempotent: true) { connection throws(StoreError) in
-            try connection.execute(Statements.invalid, [String(lease.taskID), String(lease.fence), detail])
+        do {
+            _ = try await run("reject invalid task", idempotent: true) { connection throws(StoreError) in
+                try connection.execute(Statements.invalid, [String(lease.taskID), String(lease.fence), detail])
+            }
+        } catch {
+            logger.error("cannot mark an invalid task failed; it comes back when its lease expires", metadata: [
+                "task_id": "\(lease.taskID)", "error": "\(error)",
+            ])
         }
     }
 

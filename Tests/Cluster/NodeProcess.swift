@@ -37,9 +37,11 @@ final class NodeProcess: Sendable {
     /// Starts a node on `databaseURL` with `slots` slots and `extra` environment, without waiting.
     /// `extra` overrides everything, including the id and port. `launcher`, when given, is a
     /// command the node runs under (`["/usr/bin/nsenter", "--net=/run/netns/NAME"]`: inside a
-    /// network namespace); it must exec the node, so that signals reach it.
+    /// network namespace); it must exec the node, so that signals reach it. The log is
+    /// `<logName or id>.log` in `logFolder`, started afresh.
     static func launch(
-        databaseURL: String, id: String? = nil, slots: Int = 1, _ extra: [String: String] = [:], launcher: [String] = []
+        databaseURL: String, id: String? = nil, slots: Int = 1, _ extra: [String: String] = [:], launcher: [String] = [],
+        logName: String? = nil
     ) throws -> NodeProcess {
         let id = id ?? uniqueID()
         var environment = [
@@ -51,7 +53,7 @@ final class NodeProcess: Sendable {
             "POLLING_INTERVAL": "0.5",
         ]
         environment.merge(extra) { $1 }
-        let logPath = logFolder + "/\(environment["CONTINUUM_NODE_ID"] ?? id).log"
+        let logPath = logFolder + "/\(logName ?? environment["CONTINUUM_NODE_ID"] ?? id).log"
         let shown = environment.filter { $0.key != "PATH" }.sorted { $0.key < $1.key }
             .map { "\($0.key)=\($0.key.hasSuffix("TOKEN") ? "(set)" : $0.value)" }
         let marker = "=== \(Date()) continuum node \(shown.joined(separator: " "))\n"

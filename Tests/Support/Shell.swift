@@ -22,12 +22,7 @@ public enum Shell {
 
     /// Runs `executable` and returns its exit status (128 + signal when killed) and output.
     public static func runStatus(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async -> (Int32, String) {
-        await withCheckedContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(returning: runBlocking(executable, arguments, environment: environment))
-            }
-            thread.start()
-        }
+        await onOwnThread { runBlocking(executable, arguments, environment: environment) }
     }
 
     private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String]?) -> (Int32, String) {
@@ -148,5 +143,13 @@ public final class BackgroundProcess: Sendable {
                 _ = kill(pid, SIGKILL)
             }
         }
+    }
+}
+
+/// Runs `body` on a thread of its own and returns its result, so that blocking work (reading
+/// /proc, the file system) stays off Swift's cooperative pool.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
     }
 }

@@ -131,7 +131,7 @@ public final class TaskStore: Sendable {
             ])
             return (recovered, rejected)
         }
-        return try await admit(rows)
+        return await admit(rows)
     }
 
     /// The tasks a claim carrying `token` took for `worker` and that `worker` still holds,
@@ -141,12 +141,12 @@ public final class TaskStore: Sendable {
         let rows = try await run("recover claim", idempotent: true) { connection throws(StoreError) in
             try connection.execute(Statements.claimedByToken, [worker, token])
         }
-        return try await admit(rows)
+        return await admit(rows)
     }
 
     /// Turns a claim's rows into runnable tasks. A row that cannot run is failed as
     /// `invalid_task` and only counted.
-    private func admit(_ rows: PGRows) async throws(StoreError) -> ([ClaimedTask], rejected: Int) {
+    private func admit(_ rows: PGRows) async -> ([ClaimedTask], rejected: Int) {
         var claimed: [ClaimedTask] = []
         var rejected = 0
         for index in rows.rows.indices {

@@ -48,12 +48,13 @@ enum HostProbe {
     }
 
     /// A sandbox of `node` that is running a task: its container id, the runtime process
-    /// (`runc run`) and the container's init. Nil when none is busy.
+    /// (`runc run`) and the container's init. Every warm sandbox has one process of the task
+    /// user (the runner's zygote); a second one is a task. Nil when none is busy.
     static func busySandbox(of node: String) async -> (container: String, runtime: pid_t, initProcess: pid_t)? {
         let all = await processes()
-        for task in all where task.uid == taskUID {
-            guard let container = containerID(in: task.cgroups, node: node),
-                  let runtime = all.first(where: { $0.commandLine.contains(container) && $0.commandLine.contains("run") }),
+        let taskProcesses = Dictionary(grouping: all.filter { $0.uid == taskUID }) { containerID(in: $0.cgroups, node: node) }
+        for case let (container?, members) in taskProcesses where members.count >= 2 {
+            guard let runtime = all.first(where: { $0.commandLine.contains(container) && $0.commandLine.contains("run") }),
                   let initProcess = all.first(where: { $0.parent == runtime.pid }) else { continue }
             return (container, runtime.pid, initProcess.pid)
         }

@@ -24,6 +24,11 @@ public enum ChaosReport {
             lines.append("  \(kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(all.count) injected, \(times.count) measured: \(figures)")
         }
         lines.append(taskSummary(evidence))
+        let peaks = evidence.memory.compactMap { $0.samples.map(\.bytes).max() }.sorted()
+        if !peaks.isEmpty {
+            lines.append("node memory: resident peak per process median \(peaks[peaks.count / 2] >> 20) MiB, "
+                         + "largest \(peaks.last! >> 20) MiB, over \(peaks.count) node processes")
+        }
         lines.append("invariants:")
         for result in results {
             lines.append("  \(result.name): \(result.passed) passed, \(result.failed) failed")

@@ -125,9 +125,16 @@ public struct SandboxConfiguration: Sendable, Equatable {
         try check(!runtime.isEmpty, "CONTINUUM_SANDBOX_RUNTIME", runtime, "a runtime name or path")
     }
 
-    /// The node part of container ids: the node id with every character outside `[A-Za-z0-9_.]` replaced.
+    /// The node part of container ids: the node id with every character outside `[A-Za-z0-9_.]`
+    /// replaced by `_`. When anything was replaced, 8 hex digits of a hash of the whole id follow,
+    /// so that ids differing only there (`a-b`, `a_b`) never share containers, cgroups or folders.
     var containerPrefix: String {
-        String(nodeID.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") ? $0 : "_" })
+        let safe = String(nodeID.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") ? $0 : "_" })
+        guard safe != nodeID else { return safe }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in nodeID.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hex = String(hash & 0xffff_ffff, radix: 16)
+        return safe + "_" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
     static func defaultNodeID() -> String {

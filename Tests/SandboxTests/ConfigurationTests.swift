@@ -50,8 +50,19 @@ import Testing
 
     @Test func containerPrefixHasNoDash() {
         let c = SandboxConfiguration(nodeID: "host-1.example/a b")
-        #expect(c.containerPrefix == "host_1.example_a_b")
+        #expect(c.containerPrefix.hasPrefix("host_1.example_a_b_"))
+        #expect(c.containerPrefix.count == "host_1.example_a_b_".count + 8)
         #expect(!c.containerPrefix.contains("-"))
+    }
+
+    @Test func idsDifferingOnlyInReplacedCharactersGetDifferentPrefixes() {
+        let dashed = SandboxConfiguration(nodeID: "node-1").containerPrefix
+        let underscored = SandboxConfiguration(nodeID: "node_1").containerPrefix
+        #expect(underscored == "node_1")
+        #expect(dashed != underscored)
+        #expect(dashed != SandboxConfiguration(nodeID: "node.1").containerPrefix)
+        #expect(dashed == SandboxConfiguration(nodeID: "node-1").containerPrefix)
+        #expect(dashed.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") })
     }
 
     @Test func validateRejectsSameRunnerAndTaskUID() {

@@ -63,13 +63,9 @@ struct ExecCommand: AsyncParsableCommand {
         config.slots = 1
         guard !files.isEmpty else { throw CommandFailure(description: "give at least one Python file to run") }
 
-        let payloadJSON = try readPayload()
-        let sources = try files.map { path in
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CommandFailure(description: "cannot read \(path): no such readable file")
-            }
-            return String(decoding: data, as: UTF8.self)
-        }
+        let payloadJSON = try await readPayload()
+        var sources: [String] = []
+        for path in files { sources.append(try await CommandFiles.text(of: path, what: "the script")) }
 
         let pool = try CommandFailure.wrap { try SandboxPool(configuration: config, logger: logger) }
         try await CommandFailure.wrap { try await pool.start() }
@@ -89,7 +85,7 @@ struct ExecCommand: AsyncParsableCommand {
         if !allCompleted { throw ExitCode(1) }
     }
 
-    private func readPayload() throws -> String {
+    private func readPayload() async throws -> String {
         let text: String
         let source: String
         switch (payload, payloadFile) {
@@ -98,10 +94,7 @@ struct ExecCommand: AsyncParsableCommand {
         case (let inline?, nil):
             (text, source) = (inline, "--payload")
         case (nil, let path?):
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CommandFailure(description: "cannot read the payload file \(path)")
-            }
-            (text, source) = (String(decoding: data, as: UTF8.self), "the payload file \(path)")
+            (text, source) = (try await CommandFiles.text(of: path, what: "the payload file"), "the payload file \(path)")
         case (nil, nil):
             return "{}"
         }

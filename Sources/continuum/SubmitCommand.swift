@@ -35,8 +35,10 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try CommandFailure.wrap { try code ?? String(contentsOfFile: file!, encoding: .utf8) }
-        let payloadJSON = try CommandFailure.wrap { try payload ?? payloadFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? "{}" }
+        let source = if let code { code } else { try await CommandFiles.text(of: file!, what: "the script") }
+        let payloadJSON = if let payload { payload } else if let payloadFile {
+            try await CommandFiles.text(of: payloadFile, what: "the payload file")
+        } else { "{}" }
         let task = NewTask(
             name: name.isEmpty ? (file.map { ($0 as NSString).lastPathComponent } ?? "") : name,
             code: source, payloadJSON: payloadJSON, priority: priority, maxAttempts: maxAttempts, timeoutSeconds: timeout)

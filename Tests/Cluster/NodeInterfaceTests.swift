@@ -35,6 +35,26 @@ struct NodeInterfaceTests {
         #expect(!output.isEmpty && output.split(separator: "\n").count <= 2, "one clear message, not a dump: \(output)")
     }
 
+    @Test("submit and exec refuse a missing or non-UTF-8 script or payload file with a message naming it, and store nothing",
+          arguments: [
+              (["submit", "--file", "/nonexistent/job.py"], "cannot read the script /nonexistent/job.py"),
+              (["submit", "--code", "print(1)", "--payload-file", "/nonexistent/p.json"], "cannot read the payload file /nonexistent/p.json"),
+              (["submit", "--file", "BAD_UTF8"], "is not UTF-8 text"),
+              (["exec", "/nonexistent/job.py"], "cannot read the script /nonexistent/job.py"),
+              (["exec", "BAD_UTF8"], "is not UTF-8 text"),
+          ])
+    func unreadableInputs(arguments: [String], message: String) async throws {
+        let database = try await TestDatabase.make()
+        let bad = NSTemporaryDirectory() + "continuum-bad-\(UUID().uuidString).py"
+        try Data([0x70, 0x72, 0x69, 0x6E, 0x74, 0x28, 0xFF, 0x29, 0x0A]).write(to: URL(fileURLWithPath: bad))
+        defer { unlink(bad) }
+        let (status, output) = await Shell.runStatus(
+            Binary.path, arguments.map { $0 == "BAD_UTF8" ? bad : $0 }, environment: Binary.environment(database: database))
+        #expect(status != 0, "\(arguments) exited 0: \(output)")
+        #expect(output.contains(message), "\(arguments): \(output)")
+        #expect(try await Queue(database).integer("SELECT count(*) FROM tasks") == 0)
+    }
+
     @Test("an API port already in use stops the node with a non-zero exit and a message naming the port",
           .timeLimit(.minutes(1)))
     func portInUse() async throws {

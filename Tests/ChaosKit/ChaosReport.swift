@@ -7,7 +7,7 @@ public enum ChaosReport {
         replay: String, evidence: RunEvidence, results: [InvariantResult], elapsed: Double
     ) -> String {
         var lines: [String] = []
-        lines.append("chaos: replay with: \(replay)")
+        lines.append("chaos report, seed \(evidence.seed); replay with: \(replay)")
         lines.append("faults injected: \(evidence.faults.count) in \(String(format: "%.0f", elapsed)) s")
         let origin = evidence.faults.first?.start ?? 0
         for injected in evidence.faults {

@@ -22,9 +22,15 @@ public enum DeadPeerRevoker {
         return best?.id
     }
 
-    /// The survivor that revokes `deadID`'s leases, among the alive members of `membership`.
+    /// The survivor that revokes `deadID`'s leases, among the alive members of `membership`;
+    /// `nil` when this view is in a minority: fewer than half of the members it knows (gone ones
+    /// that left gracefully aside) are alive or suspect. A peer cut off from the others sees them
+    /// all dead and would otherwise revoke every lease of the healthy side; it leaves that to
+    /// the lease TTL. Fencing makes either choice safe; this one avoids wasted work.
     public static func revoker(for deadID: String, membership: Membership) -> String? {
-        revoker(for: deadID, survivors: membership.alive.map(\.id))
+        let known = membership.members.filter { $0.state != .left }.count
+        guard membership.active.count * 2 >= known else { return nil }
+        return revoker(for: deadID, survivors: membership.alive.map(\.id))
     }
 
     private static func fnv1a(_ bytes: [UInt8]) -> UInt64 {

@@ -12,10 +12,13 @@ extension GossipInstance {
     /// The view is a join-semilattice ordered by `(incarnation, state rank)`, so peers that saw
     /// the same records agree whatever the order. Two refinements keep live members alive: a
     /// record about the local member that is not `alive` (or names a newer incarnation) is
-    /// refuted under a higher incarnation, and a `dead` record that arrives by full-state sync
-    /// about a member this peer holds alive only starts a suspicion, giving the member a chance
-    /// to refute before it is buried (as memberlist does).
-    mutating func apply(_ update: MembershipUpdate, now: GossipInstant, fromSync: Bool) {
+    /// refuted under a higher incarnation, and a second-hand `dead` record about a member this
+    /// peer holds `alive` at that same incarnation only starts a suspicion, giving the member a
+    /// chance to refute before it is buried. A death normally follows a suspicion this peer has
+    /// already heard, so detection is not slowed; but a peer coming back from a partition, which
+    /// buried the other side while cut off, cannot make the healthy side bury live members (and
+    /// revoke their leases). memberlist applies this only to full-state sync.
+    mutating func apply(_ update: MembershipUpdate, now: GossipInstant) {
         var incoming = update.member
         guard incoming.id != localID else {
             refuteIfNeeded(incoming, now: now)
@@ -26,7 +29,7 @@ extension GossipInstance {
             store(incoming, suspector: suspector, now: now)
             return
         }
-        if fromSync, incoming.state == .dead, current.state == .alive, incoming.incarnation == current.incarnation {
+        if incoming.state == .dead, current.state == .alive, incoming.incarnation == current.incarnation {
             incoming.state = .suspect
             suspector = incoming.id
         }

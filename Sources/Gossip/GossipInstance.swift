@@ -151,8 +151,8 @@ public struct GossipInstance: Sendable {
     /// Handles a message that the driver authenticated and decoded.
     public mutating func receive(_ message: GossipMessage, now: GossipInstant) -> [GossipOutput] {
         guard !hasLeft, message.sender.id != localID else { return [] }
-        apply(MembershipUpdate(member: message.sender), now: now, fromSync: false)
-        for update in message.updates { apply(update, now: now, fromSync: false) }
+        apply(MembershipUpdate(member: message.sender), now: now)
+        for update in message.updates { apply(update, now: now) }
         let sender = message.sender
         switch message.kind {
         case .ping(let sequence):
@@ -166,7 +166,7 @@ public struct GossipInstance: Sendable {
         case .join:
             sendFullState(to: sender.address, wantsReply: false)
         case .sync(let members, let wantsReply):
-            for update in members { apply(update, now: now, fromSync: true) }
+            for update in members { apply(update, now: now) }
             if wantsReply { sendFullState(to: sender.address, wantsReply: false) }
         case .wake:
             break

@@ -6,6 +6,10 @@ public enum FaultKind: String, CaseIterable, Sendable, Comparable {
     case pause
     /// The peer's link cut (from the other peers and from the database) for `hold`, then restored.
     case partition
+    /// The peer and the other peers cannot reach each other for `hold` (routes blackholed both
+    /// ways) while all keep the database: each side declares the other dead and revokes its
+    /// leases, and only fencing keeps the results right.
+    case gossipPartition = "gossip-partition"
     /// `pg_ctl restart` of the database.
     case databaseRestart = "database-restart"
     /// `kill -9` of the OCI runtime process (`variant` 0) or of the container's init (`variant` 1)
@@ -39,6 +43,7 @@ public struct Fault: Sendable, Equatable, CustomStringConvertible {
         case .kill: return "kill -9 of peer \(peer), restarted after \(seconds(hold))"
         case .pause: return "SIGSTOP of peer \(peer) for \(seconds(hold)), then SIGCONT"
         case .partition: return "peer \(peer) cut off from the peers and the database for \(seconds(hold))"
+        case .gossipPartition: return "peer \(peer) and the other peers cut off from each other (not from the database) for \(seconds(hold))"
         case .databaseRestart: return "PostgreSQL restart"
         case .sandboxKill: return "kill -9 of a busy sandbox's \(variant == 0 ? "runtime (runc)" : "container init") on peer \(peer)"
         }
@@ -74,7 +79,7 @@ public enum FaultPlan {
             switch kind {
             case .kill: hold = random.duration(0.5...3)
             case .pause: hold = leaseTTL + random.duration(1...3)
-            case .partition: hold = random.duration(5...9)
+            case .partition, .gossipPartition: hold = random.duration(5...9)
             case .databaseRestart, .sandboxKill: hold = .zero
             }
             guard at + hold <= duration - coolDown else { break }

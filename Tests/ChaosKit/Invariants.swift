@@ -137,8 +137,8 @@ public struct MemoryBounds: Sendable {
 /// the samples taken during the run. Pure: the same evidence gives the same verdicts.
 public enum Invariants {
     /// Fault kinds that can take an attempt away before its execution starts: the node dies
-    /// or loses its lease between the claim and the sandbox run.
-    static let attemptTakers: Set<FaultKind> = [.kill, .pause, .partition, .databaseRestart]
+    /// or loses its lease (expired or revoked) between the claim and the sandbox run.
+    static let attemptTakers: Set<FaultKind> = [.kill, .pause, .partition, .gossipPartition, .databaseRestart]
 
     public static func check(_ evidence: RunEvidence, memoryBounds: MemoryBounds = MemoryBounds()) -> [InvariantResult] {
         let rows = Dictionary(evidence.tasks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -235,7 +235,8 @@ public enum Invariants {
 
     /// Each attempt ran at most once, no execution ran outside a recorded attempt, and every
     /// attempt that never started overlaps a fault that can take an attempt away (the claiming
-    /// node killed, stopped or cut off, or the database restarted under the claim).
+    /// node killed, stopped or cut off, its leases revoked by peers that lost sight of it, or the
+    /// database restarted under the claim).
     static func executionsMatchAttempts(
         _ tasks: [FinalTask], _ events: [Int64: [TaskEvent]], _ faults: [InjectedFault]
     ) -> InvariantResult {

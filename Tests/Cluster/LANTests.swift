@@ -97,6 +97,15 @@ final class LAN: Sendable {
         _ = await Shell.runStatus("/usr/sbin/ip", ["link", "del", bridge])
     }
 
+    /// Adds (or removes) blackhole routes between `peer` and every other peer, both ways: they
+    /// cannot reach each other while all of them still reach the bridge address (the database).
+    func blackhole(_ peer: Int, add: Bool) async throws {
+        for other in 1...peers where other != peer {
+            try await LAN.ip("-n", namespace(peer), "route", add ? "add" : "del", "blackhole", "\(address(other))/32")
+            try await LAN.ip("-n", namespace(other), "route", add ? "add" : "del", "blackhole", "\(address(peer))/32")
+        }
+    }
+
     /// `/status` of the node in `peer`'s namespace (its API on that namespace's loopback).
     func status(_ peer: Int, port: Int) async -> [String: Any]? {
         let (code, output) = await Shell.runStatus("/usr/bin/nsenter", [

@@ -45,7 +45,15 @@ struct RefutationTests {
         #expect(!m(.alive, 5).supersedes(m(.alive, 5)))
     }
 
-    @Test("peers that receive the same records in any order hold the same view")
+    /// Probing pushed far away, suspicions short: only the merge and the suspicion timer act.
+    private var quiet: GossipTuning {
+        var configuration = GossipTuning()
+        configuration.probeInterval = .seconds(1000)
+        configuration.suspicionMinMultiplier = 0.002
+        return configuration
+    }
+
+    @Test("peers that receive the same records in any order hold the same view once suspicions have run out")
     func mergeIsOrderIndependent() {
         let records = [
             MembershipUpdate(member: Fixture.member("x", .alive, incarnation: 1)),
@@ -59,10 +67,11 @@ struct RefutationTests {
         var random = TestRandom(seed: 9)
         var views: Set<Membership> = []
         for _ in 0..<20 {
-            var instance = Fixture.instance("a")
+            var instance = Fixture.instance("a", configuration: quiet)
             for record in records.shuffled(using: &random) {
                 _ = instance.receive(Fixture.message(from: "w", .ack(sequence: 0), updates: [record]), now: Fixture.at(0.1))
             }
+            _ = instance.tick(now: Fixture.at(10))
             views.insert(instance.membership)
         }
         #expect(views.count == 1)
@@ -72,13 +81,27 @@ struct RefutationTests {
         #expect(view.member(id: "z")?.state == .left)
     }
 
-    @Test("a dead record arriving by full-state sync about a member held alive only makes it suspect")
-    func syncDeathBecomesSuspicion() {
+    @Test("a second-hand dead record about a member held alive at that incarnation only makes it suspect, by piggyback or by sync")
+    func secondHandDeathBecomesSuspicion() {
+        var piggybacked = Fixture.instance("a")
+        _ = piggybacked.receive(Fixture.message(from: "b", .ack(sequence: 0)), now: Fixture.at(0.1))
+        _ = piggybacked.receive(Fixture.message(from: "c", .ack(sequence: 0), updates: [MembershipUpdate(member: Fixture.member("b", .dead, incarnation: 1))]), now: Fixture.at(0.2))
+        #expect(piggybacked.membership.member(id: "b")?.state == .suspect)
+
+        var synced = Fixture.instance("a")
+        _ = synced.receive(Fixture.message(from: "b", .ack(sequence: 0)), now: Fixture.at(0.1))
+        let sync = GossipMessage.Kind.sync(members: [MembershipUpdate(member: Fixture.member("b", .dead, incarnation: 1))], wantsReply: false)
+        _ = synced.receive(Fixture.message(from: "c", sync), now: Fixture.at(0.2))
+        #expect(synced.membership.member(id: "b")?.state == .suspect)
+    }
+
+    @Test("a dead record about a member already held suspect buries it at once")
+    func deathAfterSuspicionIsAccepted() {
         var instance = Fixture.instance("a")
         _ = instance.receive(Fixture.message(from: "b", .ack(sequence: 0)), now: Fixture.at(0.1))
-        let sync = GossipMessage.Kind.sync(members: [MembershipUpdate(member: Fixture.member("b", .dead, incarnation: 1))], wantsReply: false)
-        _ = instance.receive(Fixture.message(from: "c", sync), now: Fixture.at(0.2))
-        #expect(instance.membership.member(id: "b")?.state == .suspect)
+        _ = instance.receive(Fixture.message(from: "c", .ack(sequence: 0), updates: [MembershipUpdate(member: Fixture.member("b", .suspect, incarnation: 1), suspector: "c")]), now: Fixture.at(0.2))
+        _ = instance.receive(Fixture.message(from: "c", .ack(sequence: 0), updates: [MembershipUpdate(member: Fixture.member("b", .dead, incarnation: 1))]), now: Fixture.at(0.3))
+        #expect(instance.membership.member(id: "b")?.state == .dead)
     }
 
     @Test("a dead member rejoins with a higher incarnation")

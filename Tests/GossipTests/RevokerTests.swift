@@ -37,6 +37,24 @@ struct RevokerTests {
         #expect(counts.count == 5 && counts.values.allSatisfy { $0 > 120 })
     }
 
+    @Test("a view in a minority revokes nothing; half or more, gracefully departed members aside, does")
+    func minorityRevokesNothing() {
+        let isolated = Membership(members: [Fixture.member("a"), Fixture.member("b", .dead), Fixture.member("c", .dead)])
+        #expect(DeadPeerRevoker.revoker(for: "b", membership: isolated) == nil)
+        let majority = Membership(members: [Fixture.member("a"), Fixture.member("b", .dead), Fixture.member("c")])
+        #expect(DeadPeerRevoker.revoker(for: "b", membership: majority) != nil)
+        let pair = Membership(members: [Fixture.member("a"), Fixture.member("b", .dead)])
+        #expect(DeadPeerRevoker.revoker(for: "b", membership: pair) == "a")
+        let afterLeaves = Membership(members: [
+            Fixture.member("a"), Fixture.member("b", .dead), Fixture.member("c", .left), Fixture.member("d", .left),
+        ])
+        #expect(DeadPeerRevoker.revoker(for: "b", membership: afterLeaves) == "a")
+        let twoOfFive = Membership(members: [
+            Fixture.member("a"), Fixture.member("b", .dead), Fixture.member("c", .dead), Fixture.member("d", .dead), Fixture.member("e"),
+        ])
+        #expect(DeadPeerRevoker.revoker(for: "b", membership: twoOfFive) == nil)
+    }
+
     @Test("the choice follows the alive members of a membership view")
     func fromMembership() {
         let view = Membership(members: [Fixture.member("a"), Fixture.member("b", .dead), Fixture.member("c", .suspect)])

@@ -73,6 +73,28 @@ struct SimulationTests {
         #expect(simulation.instance(0).membership.members.allSatisfy { $0.state == .alive })
     }
 
+    @Test("a peer that was cut off and buried the others does not make the healthy side bury each other when it heals")
+    func healedPeerDoesNotPoisonTheMajority() throws {
+        var settings = Simulation.Settings()
+        settings.members = 5
+        settings.seed = 17
+        let simulation = Simulation(settings)
+        simulation.joinAll()
+        try #require(simulation.runUntilConverged(limit: .seconds(20)) != nil)
+        simulation.partition { $0 == 0 ? 1 : 0 }
+        simulation.run(for: .seconds(30))
+        #expect(simulation.state(of: 1, seenBy: 0) == .dead)
+        #expect(simulation.state(of: 0, seenBy: 1) == .dead)
+        let healedAt = simulation.observations.count
+        simulation.heal()
+        try #require(simulation.runUntilConverged(limit: .seconds(60)) != nil)
+        let majority = Set((1..<settings.members).map { simulation.instance($0).localMember.id })
+        let buried = simulation.observations[healedAt...].filter {
+            $0.state == .dead && majority.contains($0.member) && $0.observer != 0
+        }
+        #expect(buried.isEmpty, "majority members buried after the heal: \(buried.map { "\($0.member) by \($0.observer)" })")
+    }
+
     @Test("after kills, leaves and restarts all views converge on the right states")
     func churn() throws {
         var settings = Simulation.Settings()

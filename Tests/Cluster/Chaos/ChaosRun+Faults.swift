@@ -44,6 +44,19 @@ extension ChaosRun {
                 note = "\(error)"
             }
             return record(fault, node: id, start: start, held: held, recovery: recovery, note: note)
+        case .gossipPartition:
+            let id = peers.id(fault.peer)
+            let held = await leases(of: id)
+            let recovery = watch(held, since: start)
+            var note = ""
+            do {
+                try await lan.blackhole(fault.peer, add: true)
+                try? await Task.sleep(for: fault.hold)
+                try await lan.blackhole(fault.peer, add: false)
+            } catch {
+                note = "\(error)"
+            }
+            return record(fault, node: id, start: start, held: held, recovery: recovery, note: note)
         case .databaseRestart:
             let rows = try? await store.execute("SELECT count(*) FROM tasks WHERE status = 'running'")
             let running = rows?.first?.first?.flatMap { Int($0) } ?? 0

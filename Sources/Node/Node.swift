@@ -199,7 +199,8 @@ public final class Node: Service, Sendable {
                 delay = min(delay * 2, .seconds(2))
             } catch {
                 metrics.writeError()
-                logger.error("could not write the result; the lease will expire and the task run again", metadata: ["error": "\(error)"])
+                logger.error("could not confirm the result write; unless it landed, the lease expires and the task runs again",
+                             metadata: ["error": "\(error)"])
                 return
             }
         }

@@ -199,7 +199,8 @@ public enum Invariants {
 
     /// Exactly one node wrote each task's final result, with the final fencing token, and no
     /// other terminal write was logged. A node killed right after its write may not have logged
-    /// it; that is accepted when the writer was killed within 3 s after the write.
+    /// it; that is accepted when the writer was killed within 3 s after the write, or when the
+    /// writer logged that it never learned whether that very write (same fence) landed.
     static func resultWrittenByFinalHolder(
         _ tasks: [FinalTask], _ events: [Int64: [TaskEvent]], _ faults: [InjectedFault]
     ) -> InvariantResult {
@@ -211,6 +212,13 @@ public enum Invariants {
                 continue
             }
             let kind: TaskEvent.Kind = task.status == "completed" ? .completed : .failed
+            let unconfirmed = (events[task.id] ?? []).contains {
+                $0.kind == .writeUnconfirmed && $0.node == task.workerID && $0.fence == task.fence
+            }
+            if terminal.isEmpty, unconfirmed {
+                result.check(true, "")
+                continue
+            }
             if terminal.isEmpty, let finished = task.finished, let worker = task.workerID,
                faults.contains(where: { $0.fault.kind == .kill && $0.node == worker && $0.start >= finished - 1 && $0.start <= finished + 3 }) {
                 result.check(true, "")

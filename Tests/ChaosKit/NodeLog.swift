@@ -13,6 +13,9 @@ public struct TaskEvent: Sendable, Equatable {
         case handedBack
         /// The lease was found lost while running or when writing; nothing was written.
         case leaseLost
+        /// A result write whose outcome the node never learned (the database stayed out of reach):
+        /// it may or may not have landed.
+        case writeUnconfirmed
     }
 
     public var kind: Kind
@@ -41,6 +44,7 @@ public enum NodeLog {
         ("task handed back to the queue on shutdown", .handedBack),
         ("lease lost while running; the sandbox was killed and nothing is written", .leaseLost),
         ("result rejected: the lease was lost", .leaseLost),
+        ("could not confirm the result write; unless it landed, the lease expires and the task runs again", .writeUnconfirmed),
     ]
 
     /// The task events of every line of `log` that is one; other lines are skipped.

@@ -126,6 +126,17 @@ struct InvariantTests {
         #expect(Self.failures(evidence).isEmpty)
     }
 
+    @Test("a write its node never confirmed counts for the writer only with the row's final fence")
+    func unconfirmedWrite() {
+        var evidence = Self.cleanEvidence()
+        let id = evidence.tasks[0].id
+        evidence.events.removeAll { $0.taskID == id && $0.kind != .started }
+        evidence.events.append(TaskEvent(kind: .writeUnconfirmed, node: "p1", taskID: id, fence: 0, attempt: 1))
+        #expect(Self.failed(evidence, only: "every result was written once"))
+        evidence.events.append(TaskEvent(kind: .writeUnconfirmed, node: "p1", taskID: id, fence: 1, attempt: 1))
+        #expect(Self.failures(evidence).isEmpty)
+    }
+
     @Test("an attempt executed twice, or an attempt that never ran with no fault to explain it, is a violation")
     func executionsVersusAttempts() {
         var twice = Self.cleanEvidence()

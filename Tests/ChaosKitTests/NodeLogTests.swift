@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Reading task events from node logs")
 struct NodeLogTests {
-    @Test("started, completed, failed, retried, handed back and lost-lease lines become events; other lines do not")
+    @Test("started, completed, failed, retried, handed back, lost-lease and unconfirmed-write lines become events; other lines do not")
     func parsesTaskLines() {
         let log = """
             2026-11-25T14:16:00+0000 info continuum.node: lease_ttl=3.0 seconds node_id=p1 slots=2 [Node] node started
@@ -14,6 +14,7 @@ struct NodeLogTests {
             2026-11-25T14:16:03+0000 warning continuum.node: attempt=3 fence=12 node_id=p2 task_id=20 [Node] lease lost while running; the sandbox was killed and nothing is written
             2026-11-25T14:16:03+0000 warning continuum.node: attempt=3 detail=held by p1 fence=13 node_id=p2 task_id=21 [Node] result rejected: the lease was lost
             2026-11-25T14:16:04+0000 info continuum.node: attempt=1 fence=14 node_id=p2 task_id=22 [Node] task handed back to the queue on shutdown
+            2026-11-25T14:16:05+0000 error continuum.node: attempt=2 error=PostgreSQL is unavailable fence=15 node_id=p2 task_id=23 [Node] could not confirm the result write; unless it landed, the lease expires and the task runs again
             2026-11-25T14:16:04+0000 debug continuum.node: attempt=1 fence=14 node_id=p2 task_id=22 [Node] task started again
             2026-11-25T14:16:04+0000 debug continuum.node: fence=14 node_id=p2 [Node] task started
             garbage line
@@ -27,6 +28,7 @@ struct NodeLogTests {
             TaskEvent(kind: .leaseLost, node: "p2", taskID: 20, fence: 12, attempt: 3),
             TaskEvent(kind: .leaseLost, node: "p2", taskID: 21, fence: 13, attempt: 3),
             TaskEvent(kind: .handedBack, node: "p2", taskID: 22, fence: 14, attempt: 1),
+            TaskEvent(kind: .writeUnconfirmed, node: "p2", taskID: 23, fence: 15, attempt: 2),
         ])
     }
 }

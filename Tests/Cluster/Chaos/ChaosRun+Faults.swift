@@ -32,31 +32,13 @@ extension ChaosRun {
             node.send(SIGCONT)
             return record(fault, node: node.id, start: start, held: held, recovery: recovery)
         case .partition:
-            let id = peers.id(fault.peer)
-            let held = await leases(of: id)
-            let recovery = watch(held, since: start)
-            var note = ""
-            do {
-                try await LAN.ip("link", "set", lan.hostVeth(fault.peer), "down")
-                try? await Task.sleep(for: fault.hold)
-                try await LAN.ip("link", "set", lan.hostVeth(fault.peer), "up")
-            } catch {
-                note = "\(error)"
+            let (lan, peer) = (lan, fault.peer)
+            return await sever(fault, start: start) { cut in
+                try await LAN.ip("link", "set", lan.hostVeth(peer), cut ? "down" : "up")
             }
-            return record(fault, node: id, start: start, held: held, recovery: recovery, note: note)
         case .gossipPartition:
-            let id = peers.id(fault.peer)
-            let held = await leases(of: id)
-            let recovery = watch(held, since: start)
-            var note = ""
-            do {
-                try await lan.blackhole(fault.peer, add: true)
-                try? await Task.sleep(for: fault.hold)
-                try await lan.blackhole(fault.peer, add: false)
-            } catch {
-                note = "\(error)"
-            }
-            return record(fault, node: id, start: start, held: held, recovery: recovery, note: note)
+            let (lan, peer) = (lan, fault.peer)
+            return await sever(fault, start: start) { cut in try await lan.blackhole(peer, add: cut) }
         case .databaseRestart:
             let rows = try? await store.execute("SELECT count(*) FROM tasks WHERE status = 'running'")
             let running = rows?.first?.first?.flatMap { Int($0) } ?? 0
@@ -75,6 +57,25 @@ extension ChaosRun {
         case .sandboxKill:
             return await killBusySandbox(fault, start: start)
         }
+    }
+
+    /// Cuts the peer's links with `cut(true)`, holds, restores them with `cut(false)`, and
+    /// watches the leases it held from the cut on.
+    private func sever(
+        _ fault: Fault, start: Double, _ cut: @escaping @Sendable (Bool) async throws -> Void
+    ) async -> Task<InjectedFault, Never> {
+        let id = peers.id(fault.peer)
+        let held = await leases(of: id)
+        let recovery = watch(held, since: start)
+        var note = ""
+        do {
+            try await cut(true)
+            try? await Task.sleep(for: fault.hold)
+            try await cut(false)
+        } catch {
+            note = "\(error)"
+        }
+        return record(fault, node: id, start: start, held: held, recovery: recovery, note: note)
     }
 
     /// Kills the runtime or the container init of a sandbox that runs a task, on the planned

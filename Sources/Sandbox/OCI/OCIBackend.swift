@@ -173,8 +173,7 @@ public final class OCIBackend: SandboxBackend {
             let mine = node + "-"
             var removed = 0
             for id in states where id.hasPrefix(mine) {
-                try? cgroups.killAll(id: id)
-                runRuntime(["delete", "--force", id])
+                destroy(id)
                 removed += 1
             }
             for id in cgroups.sandboxIDs(prefix: mine) {
@@ -193,15 +192,17 @@ public final class OCIBackend: SandboxBackend {
     }
 
     /// Removes the runtime state and cgroups of sandbox `id` when they outlived it: `runc run`
-    /// deletes them itself on a normal exit, but not when it was killed first.
+    /// deletes them itself on a normal exit, so state still on disk means it was killed first.
     func removeRemains(of id: String) {
-        if FileManager.default.fileExists(atPath: "\(configuration.stateRoot)/\(id)") {
-            runRuntime(["delete", "--force", id])
-        }
-        if cgroups.sandboxIDs(prefix: id).contains(id) {
-            try? cgroups.killAll(id: id)
-            cgroups.remove(id: id)
-        }
+        guard FileManager.default.fileExists(atPath: "\(configuration.stateRoot)/\(id)") else { return }
+        destroy(id)
+    }
+
+    /// Kills whatever still runs in sandbox `id`, then deletes its container and its cgroups.
+    private func destroy(_ id: String) {
+        try? cgroups.killAll(id: id)
+        runRuntime(["delete", "--force", id])
+        cgroups.remove(id: id)
     }
 
     private func runRuntime(_ args: [String]) {

@@ -64,11 +64,7 @@ extension GossipInstance {
         for id in probeOrder where seen.insert(id).inserted {
             if let member = records[id]?.member, member.state == .alive { candidates.append(member) }
         }
-        var relays: [Member] = []
-        while relays.count < configuration.indirectProbeCount, !candidates.isEmpty {
-            candidates.swapAt(Int.random(in: candidates.indices, using: &random), candidates.count - 1)
-            relays.append(candidates.removeLast())
-        }
+        let relays = sample(candidates, upTo: configuration.indirectProbeCount)
         current.expectedNacks = relays.count
         if !relays.isEmpty { statistics.indirectProbes += 1 }
         for relay in relays {

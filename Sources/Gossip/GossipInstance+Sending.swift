@@ -36,23 +36,31 @@ extension GossipInstance {
         outbox.append(.send(message, to: address))
     }
 
-    /// Sends a suspicion or death this peer just raised straight to `indirectProbeCount` random
-    /// alive members (and, for a suspicion, to the suspect, so it can refute at once) as the
-    /// piggyback of an empty sync, instead of waiting for the next probes to carry it; the update
-    /// also stays queued for piggybacking. In a 3-member cluster this keeps a kill's detection by everyone within
-    /// 5 s, where piggybacking alone let the second survivor lag by up to a probe period or two.
+    /// Sends a suspicion, death or refutation this peer just raised straight to
+    /// `indirectProbeCount` random alive members (and, for a suspicion, to the suspect, so it can
+    /// refute at once) as the piggyback of an empty sync, instead of waiting for the next probes
+    /// to carry it; the update also stays queued for piggybacking. In a 3-member cluster this
+    /// keeps a kill's detection by everyone within 5 s, where piggybacking alone let the second
+    /// survivor lag by up to a probe period or two.
     mutating func announce(_ update: MembershipUpdate, toSubject: Bool) {
-        var others = records.values.map(\.member)
+        let others = records.values.map(\.member)
             .filter { $0.id != localID && $0.id != update.member.id && $0.state == .alive }
             .sorted { String.idOrder($0.id, $1.id) }
-        var recipients: [Member] = []
-        while recipients.count < configuration.indirectProbeCount, !others.isEmpty {
-            others.swapAt(Int.random(in: others.indices, using: &random), others.count - 1)
-            recipients.append(others.removeLast())
-        }
+        var recipients = sample(others, upTo: configuration.indirectProbeCount)
         if toSubject { recipients.append(update.member) }
         let announcement = GossipMessage(
             sender: headerMember, kind: .sync(members: [], wantsReply: false), updates: [update])
         for recipient in recipients { outbox.append(.send(announcement, to: recipient.address)) }
+    }
+
+    /// Up to `count` of `candidates`, drawn at random without repeats (from the seeded generator).
+    mutating func sample(_ candidates: [Member], upTo count: Int) -> [Member] {
+        var pool = candidates
+        var chosen: [Member] = []
+        while chosen.count < count, !pool.isEmpty {
+            pool.swapAt(Int.random(in: pool.indices, using: &random), pool.count - 1)
+            chosen.append(pool.removeLast())
+        }
+        return chosen
     }
 }

@@ -215,12 +215,10 @@ public enum Invariants {
             let unconfirmed = (events[task.id] ?? []).contains {
                 $0.kind == .writeUnconfirmed && $0.node == task.workerID && $0.fence == task.fence
             }
-            if terminal.isEmpty, unconfirmed {
-                result.check(true, "")
-                continue
-            }
-            if terminal.isEmpty, let finished = task.finished, let worker = task.workerID,
-               faults.contains(where: { $0.fault.kind == .kill && $0.node == worker && $0.start >= finished - 1 && $0.start <= finished + 3 }) {
+            let killedRightAfter = task.finished.map { finished in
+                faults.contains { $0.fault.kind == .kill && $0.node == task.workerID && $0.start >= finished - 1 && $0.start <= finished + 3 }
+            } ?? false
+            if terminal.isEmpty, unconfirmed || killedRightAfter {
                 result.check(true, "")
                 continue
             }

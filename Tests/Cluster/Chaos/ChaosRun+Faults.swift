@@ -40,16 +40,13 @@ extension ChaosRun {
             let (lan, peer) = (lan, fault.peer)
             return await sever(fault, start: start) { cut in try await lan.blackhole(peer, add: cut) }
         case .databaseRestart:
-            let rows = try? await store.execute("SELECT count(*) FROM tasks WHERE status = 'running'")
-            let running = rows?.first?.first?.flatMap { Int($0) } ?? 0
+            let running = await count("SELECT count(*) FROM tasks WHERE status = 'running'") ?? 0
             let (status, output) = await Shell.runStatus(lan.repository + "/scripts/pg", ["restart", lan.tag])
             let end = Self.now()
             let note = status == 0 ? "" : "pg restart exited with \(status): \(output)"
             return Task {
                 let recovered = await eventually(within: .seconds(60)) {
-                    let done = try? await self.store.execute(
-                        "SELECT count(*) FROM tasks WHERE finished > to_timestamp($1::float8)", [String(end)])
-                    return (done?.first?.first??.description).flatMap { Int($0) }.map { $0 > 0 } ?? false
+                    (await self.count("SELECT count(*) FROM tasks WHERE finished > to_timestamp($1::float8)", [String(end)]) ?? 0) > 0
                 }
                 return InjectedFault(fault: fault, node: nil, start: start, end: end, heldTasks: running,
                                      recovery: recovered ? Self.now() - start : nil, note: note)

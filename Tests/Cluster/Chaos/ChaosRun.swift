@@ -220,10 +220,13 @@ final class ChaosRun: Sendable {
     /// Waits until no chaos task is pending or running.
     private func settle() async -> Bool {
         await eventually(within: settings.settleLimit) {
-            let open = try? await self.store.execute(
-                "SELECT count(*) FROM tasks WHERE name LIKE 'chaos-%' AND status IN ('pending', 'running')")
-            return open?.first?.first??.description == "0"
+            await self.count("SELECT count(*) FROM tasks WHERE name LIKE 'chaos-%' AND status IN ('pending', 'running')") == 0
         }
+    }
+
+    /// The number a `SELECT count(*)` answers, or nil when the database does not answer.
+    func count(_ sql: String, _ parameters: [String?] = []) async -> Int? {
+        (try? await store.execute(sql, parameters))?.first?.first?.flatMap { Int($0) }
     }
 
     private func stopNodes() async {

@@ -115,6 +115,15 @@ final class LAN: Sendable {
         return (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any]
     }
 
+    /// Whether every peer's view (through its API on `port`) holds all of `ids` alive.
+    func everyPeerSees(_ ids: [String], alive port: Int) async -> Bool {
+        for peer in 1...peers {
+            let view = await view(peer, port: port)
+            if ids.contains(where: { view[$0]?.state != "alive" }) { return false }
+        }
+        return true
+    }
+
     /// Peer's view: member id → (state, incarnation).
     func view(_ peer: Int, port: Int) async -> [String: (state: String, incarnation: Int)] {
         let members = await status(peer, port: port)?["members"] as? [[String: Any]] ?? []
@@ -164,13 +173,7 @@ struct LANTests {
         }
         let ids = nodes.map(\.id)
         let started = ContinuousClock.now
-        let converged = await eventually(within: .seconds(30)) {
-            for peer in 1...3 {
-                let view = await lan.view(peer, port: Self.apiPort)
-                if ids.contains(where: { view[$0]?.state != "alive" }) { return false }
-            }
-            return true
-        }
+        let converged = await eventually(within: .seconds(30)) { await lan.everyPeerSees(ids, alive: Self.apiPort) }
         try #require(converged, "the three peers did not converge within 30 s:\n\(nodes.map { $0.logTail(20) }.joined(separator: "\n"))")
         print("lan: converged after \(ContinuousClock.now - started)")
         let cut = 3, cutID = ids[cut - 1], survivors = [1, 2]

@@ -171,13 +171,7 @@ final class ChaosRun: Sendable {
 
     private func waitForConvergence() async throws {
         let ids = peers.ids
-        let converged = await eventually(within: .seconds(45)) {
-            for peer in 1...lan.peers {
-                let view = await lan.view(peer, port: Self.apiPort)
-                if ids.contains(where: { view[$0]?.state != "alive" }) { return false }
-            }
-            return true
-        }
+        let converged = await eventually(within: .seconds(45)) { await self.lan.everyPeerSees(ids, alive: Self.apiPort) }
         guard converged else {
             let logs = await peers.labelled().map { $0.node.logTail(20) }.joined(separator: "\n")
             throw LAN.Failure(description: "the \(lan.peers) peers did not converge within 45 s:\n\(logs)")

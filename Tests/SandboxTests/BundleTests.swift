@@ -53,8 +53,12 @@ import Testing
 
     @Test func cgroupLimits() {
         let r = builder { $0.memoryMB = 300; $0.cpuLimit = 0.5; $0.pidsLimit = 64 }.spec().linux.resources
-        #expect(r.memory.limit == 300 << 20)
+        // The sandbox's cgroup holds the runner's reserve on top of the task's limit (the task cgroup's).
+        #expect(r.memory.limit == Int64(300 + BundleBuilder.runnerReserveMB) << 20)
         #expect(r.memory.swap == r.memory.limit)
+        let task = BundleBuilder.taskCgroupLimits(builder { $0.memoryMB = 300; $0.cpuLimit = 0.5; $0.pidsLimit = 64 }.configuration)
+        #expect(task == TaskCgroupLimits(taskMemoryBytes: 300 << 20, socketBufferBytes: 75 << 20,
+                                         sandboxMemoryBytes: r.memory.limit, pids: 64, cpuQuota: 50_000, cpuPeriod: 100_000))
         #expect(r.cpu.quota == 50_000 && r.cpu.period == 100_000)
         #expect(r.pids.limit == 64)
         #expect(r.devices == [.init(allow: false, access: "rwm")])
@@ -85,8 +89,43 @@ import Testing
         #expect(arg?.valueTwo == 0)
         let clone3 = rules.first { $0.names == ["clone3"] }
         #expect(clone3?.action == "SCMP_ACT_ERRNO" && clone3?.errnoRet == 38)
-        let families = rules.filter { $0.names == ["socket"] }.compactMap { $0.args?.first?.value }
-        #expect(Set(families) == [1, 2, 10, 16])
+    }
+
+    /// The conditions of every rule that allows `name`, each as a set of (argument, value) pairs.
+    func allowances(_ name: String) -> [Set<String>] {
+        SeccompProfile.make().syscalls.filter { $0.action == "SCMP_ACT_ALLOW" && $0.names.contains(name) }.map { rule in
+            Set((rule.args ?? []).map { "\($0.index)\($0.op == "SCMP_CMP_EQ" ? "=" : "&\($0.value)=")\($0.op == "SCMP_CMP_EQ" ? $0.value : $0.valueTwo ?? 0)" })
+        }
+    }
+
+    @Test func socketsOnlyForUnixTCPUDPAndNetlinkRouting() {
+        #expect(allowances("socketpair") == [["0=1"]])
+        let socket = Set(allowances("socket"))
+        #expect(socket.contains(["0=1"]))
+        #expect(socket.contains(["0=16", "2=0"]))
+        for family in [2, 10] {
+            for type in [1, 2] {
+                for proto in [0, 6, 17] { #expect(socket.contains(["0=\(family)", "1&15=\(type)", "2=\(proto)"])) }
+            }
+        }
+        #expect(socket.count == 2 + 2 * 2 * 3)
+        #expect(socket.allSatisfy { !$0.isEmpty })
+    }
+
+    @Test func limitsSchedulingAndIOClassOnlyForTheCallerItself() {
+        for name in ["prlimit64", "sched_setaffinity", "sched_setattr", "sched_setparam", "sched_setscheduler"] {
+            #expect(allowances(name) == [["0=0"]], "\(name)")
+        }
+        #expect(allowances("setpriority") == [["0=0", "1=0"]])
+        #expect(allowances("ioprio_set") == [["0=1", "1=0"]])
+    }
+
+    @Test func procHidesOtherUsersProcessesButNotFromTheRunnersGroup() {
+        let proc = builder().spec().mounts.first { $0.destination == "/proc" }
+        #expect(proc?.options.contains("hidepid=2") == true)
+        #expect(proc?.options.contains("gid=10000") == true)
+        #expect(builder().spec().linux.sysctl == ["net.ipv4.tcp_max_tw_buckets": "0"])
+        #expect(builder().spec().linux.maskedPaths.contains("/proc/sys/kernel/random/boot_id"))
     }
 
     @Test func jsonUsesSpecFieldNames() throws {

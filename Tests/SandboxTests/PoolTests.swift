@@ -137,7 +137,8 @@ struct PoolTests {
         let ghost = try OCIBackend(configuration: ghostConfig, logger: testLogger)
         try await ghost.prepare()
         let sandbox = try await ghost.startSandbox(slot: 0) { _ in }
-        let nodeDir = ghost.nodeDir
+        let nodeDir = ghost.nodeDir, sharedDir = ghost.sharedDir
+        #expect(FileManager.default.fileExists(atPath: sharedDir + "/runner.py"))
         let stateDir = ghostConfig.stateRoot + "/" + sandbox.id
         #expect(FileManager.default.fileExists(atPath: stateDir))
         #expect(ghost.cgroups.sandboxIDs(prefix: ghostConfig.containerPrefix + "-") == [sandbox.id])
@@ -146,6 +147,7 @@ struct PoolTests {
         try await withPool { _ in
             #expect(!FileManager.default.fileExists(atPath: stateDir))
             #expect(!FileManager.default.fileExists(atPath: nodeDir))
+            #expect(!FileManager.default.fileExists(atPath: sharedDir))
             #expect(ghost.cgroups.sandboxIDs(prefix: ghostConfig.containerPrefix + "-").isEmpty)
         }
         #expect(await eventually { !sandbox.isReusable })

@@ -47,6 +47,22 @@ struct CgroupV1: CgroupHierarchy {
 
     func cgroupsPath(for id: String) -> String { "\(cgroupFolder)/\(id)" }
 
+    /// `<memory>/continuum/<id>/task`, made before the runtime makes `<id>` around it. Task processes
+    /// move only in the memory hierarchy: freezer, pids and cpu still hold them in `<id>`.
+    func makeTaskCgroup(id: String, limits: TaskCgroupLimits) throws -> String {
+        guard let memory = dir("memory", id) else {
+            throw SandboxError.hostUnsuitable("no memory cgroup hierarchy is mounted")
+        }
+        let task = memory + "/" + taskCgroupName
+        try Cgroups.makeFolder(task)
+        try Cgroups.write(task + "/memory.limit_in_bytes", "\(limits.taskMemoryBytes)")
+        if access(task + "/memory.memsw.limit_in_bytes", F_OK) == 0 {
+            try Cgroups.write(task + "/memory.memsw.limit_in_bytes", "\(limits.taskMemoryBytes)")
+        }
+        try Cgroups.write(task + "/memory.kmem.tcp.limit_in_bytes", "\(limits.socketBufferBytes)")
+        return task + "/cgroup.procs"
+    }
+
     func dir(_ controller: String, _ id: String) -> String? {
         hierarchies.first { $0.controllers.contains(controller) }.map { "\($0.base)/\(cgroupFolder)/\(id)" }
     }
@@ -54,7 +70,7 @@ struct CgroupV1: CgroupHierarchy {
     /// Freeze, SIGKILL every member, thaw: v1 has no `cgroup.kill`, and a frozen group cannot fork.
     func killAll(id: String) throws {
         guard let freezer = dir("freezer", id) else {
-            if let pids = dir("pids", id) { _ = Cgroups.killListed(procsFile: pids + "/cgroup.procs") }
+            if let pids = dir("pids", id) { _ = Cgroups.killListed(procsFiles: [pids + "/cgroup.procs"]) }
             return
         }
         guard access(freezer, F_OK) == 0 else { return }
@@ -66,17 +82,24 @@ struct CgroupV1: CgroupHierarchy {
         }
         for pid in Cgroups.parsePids(Posix.readFile(freezer + "/cgroup.procs") ?? "") { kill(pid, SIGKILL) }
         try? Posix.writeFile(freezer + "/freezer.state", "THAWED")
-        _ = Cgroups.killListed(procsFile: freezer + "/cgroup.procs")
+        _ = Cgroups.killListed(procsFiles: [freezer + "/cgroup.procs"])
     }
 
+    /// v1 counts OOM kills per cgroup, not per subtree: the sandbox's and its task cgroup's together.
     func oomKills(id: String) -> Int? {
-        guard let memory = dir("memory", id), let text = Posix.readFile(memory + "/memory.oom_control") else { return nil }
-        return Cgroups.counter("oom_kill", in: text)
+        guard let memory = dir("memory", id), let text = Posix.readFile(memory + "/memory.oom_control"),
+              let own = Cgroups.counter("oom_kill", in: text) else { return nil }
+        let task = Posix.readFile("\(memory)/\(taskCgroupName)/memory.oom_control").flatMap { Cgroups.counter("oom_kill", in: $0) }
+        return own + (task ?? 0)
     }
 
     func pids(id: String) -> [pid_t] {
         guard let d = dir("pids", id) ?? dir("memory", id) else { return [] }
         return Cgroups.parsePids(Posix.readFile(d + "/cgroup.procs") ?? "")
+    }
+
+    func taskCount(id: String) -> Int? {
+        dir("pids", id).flatMap { Cgroups.integer(Posix.readFile($0 + "/pids.current")) }
     }
 
     func sandboxIDs(prefix: String) -> [String] {
@@ -88,6 +111,9 @@ struct CgroupV1: CgroupHierarchy {
     }
 
     func remove(id: String) {
-        for h in hierarchies { rmdir("\(h.base)/\(cgroupFolder)/\(id)") }
+        for h in hierarchies {
+            rmdir("\(h.base)/\(cgroupFolder)/\(id)/\(taskCgroupName)")
+            rmdir("\(h.base)/\(cgroupFolder)/\(id)")
+        }
     }
 }

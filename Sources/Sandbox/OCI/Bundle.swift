@@ -15,14 +15,36 @@ struct BundleBuilder {
 
     static let python = "/usr/bin/python3"
     static let runnerPath = "/continuum/runner.py"
-    /// What runner.py needs to empty the bounding set and start the zygote as the task uid; it drops
-    /// them all before the first task. Tasks have no capability at all.
+    /// What runner.py needs to empty the bounding set, and what its zygote keeps to start each task
+    /// child as the task uid. The runner drops them all before the first task, the zygote keeps
+    /// CAP_SETUID and CAP_SETGID, and tasks have no capability at all.
     static let runnerCapabilities = ["CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID"]
+    /// Memory the runner and the zygote may use beside the task's own limit. The task cgroup gets
+    /// `CONTAINER_MEMORY_MB`; the sandbox's cgroup, which holds it and the runner, gets this much more,
+    /// so the task reaches its limit (and its own OOM kill) long before the runner could.
+    static let runnerReserveMB = 64
+    /// The share of the task's memory that cgroup v1 lets its TCP socket buffers take, under a limit
+    /// of their own (v1 charges them only so); v2 counts them inside the memory limit.
+    static let socketBufferShare: Int64 = 4
+
+    /// The limits the node writes into the sandbox's cgroups itself (see `CgroupHierarchy.makeTaskCgroup`).
+    static func taskCgroupLimits(_ c: SandboxConfiguration) -> TaskCgroupLimits {
+        let mib: Int64 = 1 << 20, task = Int64(c.memoryMB) * mib
+        return TaskCgroupLimits(taskMemoryBytes: task, socketBufferBytes: task / socketBufferShare,
+                                sandboxMemoryBytes: task + Int64(runnerReserveMB) * mib, pids: Int64(c.pidsLimit),
+                                cpuQuota: cpuQuota(c), cpuPeriod: cpuPeriod)
+    }
+
+    static let cpuPeriod: UInt64 = 100_000
+    static func cpuQuota(_ c: SandboxConfiguration) -> Int64 { Int64((c.cpuLimit * Double(cpuPeriod)).rounded()) }
     static let maskedPaths = [
         "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
         "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats", "/sys/firmware",
-        "/sys/devices/virtual/powercap",
+        "/sys/devices/virtual/powercap", "/proc/sys/kernel/random/boot_id",
     ]
+    /// Kernel parameters of the sandbox's network namespace: no TIME_WAIT entries, so a task never
+    /// sees the connections of the tasks before it (the namespace has only `lo`).
+    static let sysctl = ["net.ipv4.tcp_max_tw_buckets": "0"]
     static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
     func spec() -> OCISpec {
@@ -30,7 +52,9 @@ struct BundleBuilder {
         let mib: Int64 = 1 << 20
         let ro = ["bind", "ro", "nosuid", "nodev"]
         var mounts: [OCISpec.Mount] = [
-            .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
+            // hidepid: tasks see only their own processes; the runner's gid sees all, to check that none is left.
+            .init(destination: "/proc", type: "proc", source: "proc",
+                  options: ["nosuid", "noexec", "nodev", "hidepid=2", "gid=\(c.runnerUID)"]),
             .init(destination: "/dev", type: "tmpfs", source: "tmpfs",
                   options: ["nosuid", "noexec", "strictatime", "mode=755", "size=1m"]),
             .init(destination: "/dev/shm", type: "tmpfs", source: "shm",
@@ -42,7 +66,7 @@ struct BundleBuilder {
         mounts += hostBinds.map { .init(destination: $0, type: "bind", source: $0, options: ro) }
         mounts.append(.init(destination: Self.runnerPath, type: "bind", source: runnerHostPath, options: ro))
 
-        let quotaPeriod: UInt64 = 100_000
+        let sandboxMemory = Int64(c.memoryMB + Self.runnerReserveMB) * mib
         let fileSizeLimit = UInt64(max(c.scratchMB, c.shmMB) + 16) * UInt64(mib)
         return OCISpec(
             process: .init(
@@ -69,10 +93,11 @@ struct BundleBuilder {
                 cgroupsPath: cgroupsPath,
                 resources: .init(
                     devices: [.init(allow: false, access: "rwm")],
-                    memory: .init(limit: Int64(c.memoryMB) * mib, swap: Int64(c.memoryMB) * mib),
-                    cpu: .init(quota: Int64((c.cpuLimit * Double(quotaPeriod)).rounded()), period: quotaPeriod),
+                    memory: .init(limit: sandboxMemory, swap: sandboxMemory),
+                    cpu: .init(quota: Self.cpuQuota(c), period: Self.cpuPeriod),
                     pids: .init(limit: Int64(c.pidsLimit))),
                 seccomp: SeccompProfile.make(),
+                sysctl: Self.sysctl,
                 maskedPaths: Self.maskedPaths,
                 readonlyPaths: Self.readonlyPaths))
     }

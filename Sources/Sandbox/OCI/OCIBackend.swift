@@ -9,14 +9,19 @@ import Synchronization
 /// binary (`runc` here; `crun`, `runsc` or a path through `CONTINUUM_SANDBOX_RUNTIME`).
 ///
 /// Files: `<workRoot>/nodes/<node>.lock` (held while the node lives), `<workRoot>/nodes/<node>/`
-/// with `rootfs/`, `runner.py` and `bundles/<container id>/`; the runtime's state is in `stateRoot`.
-/// Containers and cgroups are named `<node>-<slot>-<random>` so leftovers of a dead node can be found.
+/// with `bundles/<container id>/` and `root` (the name of the node's shared root), and
+/// `<workRoot>/roots/<random>/` with `rootfs/` and `runner.py`: what a sandbox mounts, named so that
+/// its mount table shows neither the node id nor the host name. The runtime's state is in
+/// `stateRoot`. Containers and cgroups are named `<node>-<slot>-<random>` so leftovers of a dead
+/// node can be found.
 public final class OCIBackend: SandboxBackend {
     let configuration: SandboxConfiguration
     let runtimePath: String
     let cgroups: any CgroupHierarchy
     private let logger: Logger
     private let prefix: String
+    /// The random name of this node's folder under `roots/`.
+    private let rootName = (0..<2).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
     private let lockFD = Mutex<Int32?>(nil)
     private let composition = Mutex<Rootfs.Composition?>(nil)
 
@@ -34,7 +39,10 @@ public final class OCIBackend: SandboxBackend {
 
     var nodesDir: String { configuration.workRoot + "/nodes" }
     var nodeDir: String { "\(nodesDir)/\(prefix)" }
-    var runnerFile: String { nodeDir + "/runner.py" }
+    var rootsDir: String { configuration.workRoot + "/roots" }
+    /// What sandboxes mount: the composed root and the runner.
+    var sharedDir: String { "\(rootsDir)/\(rootName)" }
+    var runnerFile: String { sharedDir + "/runner.py" }
 
     public func prepare() async throws {
         try await Blocking.run { [self] in
@@ -51,12 +59,17 @@ public final class OCIBackend: SandboxBackend {
             try lockNode()
             removeLeftovers()
             try fm.createDirectory(atPath: nodeDir + "/bundles", withIntermediateDirectories: true)
+            // The pointer first, so that a crash never leaves a shared root that nobody names.
+            guard fm.createFile(atPath: nodeDir + "/root", contents: Data(rootName.utf8)) else {
+                throw SandboxError.hostUnsuitable("cannot write \(nodeDir)/root")
+            }
+            try fm.createDirectory(atPath: sharedDir, withIntermediateDirectories: true)
             guard fm.createFile(atPath: runnerFile, contents: Data(PackageResources.runner_py),
                                 attributes: [.posixPermissions: 0o644]) else {
                 throw SandboxError.hostUnsuitable("cannot write \(runnerFile)")
             }
             if configuration.image == nil {
-                let c = try Rootfs.compose(at: nodeDir + "/rootfs", configuration: configuration)
+                let c = try Rootfs.compose(at: sharedDir + "/rootfs", configuration: configuration)
                 composition.withLock { $0 = c }
             }
         }
@@ -80,6 +93,7 @@ public final class OCIBackend: SandboxBackend {
 
     public func shutdown() async {
         _ = try? await Blocking.run { [self] in
+            try? FileManager.default.removeItem(atPath: sharedDir)
             try? FileManager.default.removeItem(atPath: nodeDir)
             lockFD.withLock { fd in
                 if let held = fd {
@@ -113,10 +127,20 @@ public final class OCIBackend: SandboxBackend {
                              runnerHostPath: runnerFile, cgroupsPath: cgroups.cgroupsPath(for: id))
     }
 
-    /// Writes the bundle and spawns `runtime run` with pipes; returns its pid and our pipe ends.
+    /// Makes the sandbox's task cgroup, writes the bundle and spawns `runtime run` with pipes and the
+    /// task cgroup's `cgroup.procs` as the runner's fd 3; returns the runtime's pid and our pipe ends.
     private func launch(id: String, bundle: String) throws -> (pid_t, Int32, Int32) {
         try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
         try bundleBuilder(id: id).json().write(to: URL(fileURLWithPath: bundle + "/config.json"))
+        let taskProcs: Int32
+        do {
+            taskProcs = try Posix.open(try cgroups.makeTaskCgroup(id: id, limits: BundleBuilder.taskCgroupLimits(configuration)),
+                                       O_WRONLY | O_CLOEXEC)
+        } catch {
+            cgroups.remove(id: id)
+            throw error
+        }
+        defer { Posix.close(taskProcs) }
         let stdin = try Posix.pipe()
         let stdout = try Posix.pipe()
         let log = try Posix.open(bundle + "/runtime.log", O_WRONLY | O_CREAT | O_APPEND)
@@ -127,12 +151,14 @@ public final class OCIBackend: SandboxBackend {
         }
         let pid: pid_t
         do {
-            pid = try Posix.spawn([runtimePath, "--root", configuration.stateRoot, "run", "--bundle", bundle, id],
+            pid = try Posix.spawn([runtimePath, "--root", configuration.stateRoot, "run", "--preserve-fds", "1",
+                                   "--bundle", bundle, id],
                                   environment: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-                                  stdin: stdin.read, stdout: stdout.write, stderr: log)
+                                  stdin: stdin.read, stdout: stdout.write, stderr: log, extraFDs: [taskProcs])
         } catch {
             Posix.close(stdin.write)
             Posix.close(stdout.read)
+            cgroups.remove(id: id)
             throw SandboxError.startFailed("\(error)")
         }
         return (pid, stdin.write, stdout.read)
@@ -180,11 +206,11 @@ public final class OCIBackend: SandboxBackend {
                 try? cgroups.killAll(id: id)
                 cgroups.remove(id: id)
             }
-            if node != prefix {
-                try? FileManager.default.removeItem(atPath: "\(nodesDir)/\(node)")
-            } else {
-                try? FileManager.default.removeItem(atPath: nodeDir)
+            let folder = "\(nodesDir)/\(node)"
+            if let name = Posix.readFile(folder + "/root"), !name.isEmpty, name.allSatisfy(\.isHexDigit) {
+                try? FileManager.default.removeItem(atPath: "\(rootsDir)/\(name)")
             }
+            try? FileManager.default.removeItem(atPath: folder)
             if removed > 0 {
                 logger.notice("removed \(removed) leftover sandbox(es) of node \(node)")
             }

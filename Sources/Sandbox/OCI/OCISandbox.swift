@@ -15,7 +15,7 @@ final class OCISandbox: SandboxInstance {
     /// Something the reader thread saw.
     enum Event: Sendable {
         case ready
-        case result(RunnerReport, stdout: [UInt8], stderr: [UInt8], oomKills: Int?)
+        case result(RunnerReport, stdout: [UInt8], stderr: [UInt8], oomKills: Int?, tasksInCgroup: Int?)
         case exited(String)
     }
 
@@ -31,6 +31,9 @@ final class OCISandbox: SandboxInstance {
         /// The runtime's raw wait status, once reaped.
         var runtimeStatus: Int32?
     }
+
+    /// Tasks (threads) of an idle sandbox: the runner and the zygote, each single-threaded.
+    static let idleTaskCount = 2
 
     let id: String
     let bundle: String
@@ -117,17 +120,24 @@ final class OCISandbox: SandboxInstance {
         var outcome = RunOutcome(memoryMB: configuration.memoryMB, outputLimitBytes: configuration.outputLimitBytes)
         outcome.killed = state.withLock { $0.killReason }
         switch event {
-        case .result(let report, let stdout, let stderr, let oomKills):
+        case .result(let report, let stdout, let stderr, let oomKills, let tasksInCgroup):
             outcome.report = report
             outcome.stdout = stdout
             outcome.stderr = stderr
             outcome.oomKills = max(0, (oomKills ?? baseline) - baseline)
+            // The runner's word that nothing of the task is left, checked against the kernel's count.
+            var anomalies = report.anomaly.map { [$0] } ?? []
+            if let count = tasksInCgroup, count != Self.idleTaskCount {
+                anomalies.append("\(count) tasks in the sandbox's cgroup after the clean-up, not \(Self.idleTaskCount)")
+            }
             state.withLock { s in
                 s.oomKills = oomKills ?? s.oomKills
-                if report.anomaly != nil { s.anomaly = true }
+                if !anomalies.isEmpty { s.anomaly = true }
             }
-            if let anomaly = report.anomaly {
-                logger.warning("sandbox anomaly, recycling it", metadata: ["task_id": "\(task.id)", "sandbox": "\(id)", "anomaly": "\(anomaly)"])
+            if !anomalies.isEmpty {
+                logger.warning("sandbox anomaly, recycling it", metadata: [
+                    "task_id": "\(task.id)", "sandbox": "\(id)", "anomaly": "\(anomalies.joined(separator: "; "))",
+                ])
             }
         case .exited(let detail):
             outcome.sandboxFailure = detail
@@ -214,7 +224,8 @@ final class OCISandbox: SandboxInstance {
             guard let report = try? JSONDecoder().decode(RunnerReport.self, from: Data(body)),
                   let stdout = report.stdout == 0 ? [] : try? Posix.readExactly(output, report.stdout),
                   let stderr = report.stderr == 0 ? [] : try? Posix.readExactly(output, report.stderr) else { return nil }
-            return .result(report, stdout: stdout, stderr: stderr, oomKills: cgroups.oomKills(id: id))
+            return .result(report, stdout: stdout, stderr: stderr, oomKills: cgroups.oomKills(id: id),
+                           tasksInCgroup: cgroups.taskCount(id: id))
         default:
             return nil
         }

@@ -1,8 +1,10 @@
 /// The sandbox's seccomp profile: deny by default (EPERM), allow a list of system calls that Python
 /// programs use. It follows the approach of Docker's default profile and is stricter: no io_uring,
 /// userfaultfd, keyrings, bpf, perf, namespaces, mounts, ptrace, cross-process memory access, kernel
-/// modules, kexec, asynchronous I/O, time setting or `personality` changes, and sockets only of the
-/// families a Python program needs (unix, IPv4, IPv6, netlink).
+/// modules, kexec, asynchronous I/O, time setting or `personality` changes; sockets only of the
+/// families and protocols a Python program needs (unix; TCP and UDP over IPv4 and IPv6; netlink
+/// routing), so that no other protocol's code is ever loaded; and the calls that change a process's
+/// limits, scheduling or I/O class only for the caller itself, so that no task reaches its zygote.
 enum SeccompProfile {
     static let EPERM: UInt32 = 1
     static let ENOSYS: UInt32 = 38
@@ -16,8 +18,21 @@ enum SeccompProfile {
         | 0x2000_0000 // CLONE_NEWPID
         | 0x4000_0000 // CLONE_NEWNET
 
-    /// Socket families allowed: AF_UNIX, AF_INET, AF_INET6, AF_NETLINK.
-    static let socketFamilies: [UInt64] = [1, 2, 10, 16]
+    static let AF_UNIX: UInt64 = 1, AF_INET: UInt64 = 2, AF_INET6: UInt64 = 10, AF_NETLINK: UInt64 = 16
+    /// Internet socket types allowed (SOCK_STREAM, SOCK_DGRAM), compared under SOCK_TYPE_MASK so
+    /// that SOCK_NONBLOCK and SOCK_CLOEXEC pass.
+    static let internetSocketTypes: [UInt64] = [1, 2]
+    static let socketTypeMask: UInt64 = 0xf
+    /// Internet protocols allowed: the default for the type, IPPROTO_TCP, IPPROTO_UDP.
+    static let internetProtocols: [UInt64] = [0, 6, 17]
+    /// The only netlink protocol allowed: NETLINK_ROUTE (getaddrinfo and getifaddrs use it).
+    static let netlinkRoute: UInt64 = 0
+
+    /// Calls allowed only when their first argument is 0, meaning the caller itself: limits,
+    /// scheduling policy, parameters and CPU affinity.
+    static let selfOnly = ["prlimit64", "sched_setaffinity", "sched_setattr", "sched_setparam", "sched_setscheduler"]
+    /// `setpriority(PRIO_PROCESS, 0, …)` and `ioprio_set(IOPRIO_WHO_PROCESS, 0, …)`: the caller only.
+    static let PRIO_PROCESS: UInt64 = 0, IOPRIO_WHO_PROCESS: UInt64 = 1
 
     /// `personality` values allowed (the ones Docker allows: querying and the default personas).
     static let personalities: [UInt64] = [0x0, 0x8, 0x20000, 0x20008, 0xffff_ffff]
@@ -34,6 +49,8 @@ enum SeccompProfile {
         "vhangup", "lookup_dcookie", "iopl", "ioperm", "uselib", "memfd_secret", "process_madvise",
         "move_pages", "migrate_pages", "nfsservctl", "io_setup", "io_submit", "io_destroy", "io_getevents",
         "io_cancel", "io_pgetevents", "sysfs", "ustat", "_sysctl", "clone3", "personality", "clone", "socket",
+        "socketpair", "prlimit64", "setpriority", "ioprio_set", "sched_setaffinity", "sched_setattr",
+        "sched_setparam", "sched_setscheduler",
     ]
 
     /// System calls allowed without conditions.
@@ -49,25 +66,25 @@ enum SeccompProfile {
         "getegid", "geteuid", "getgid", "getgroups", "getitimer", "getpeername", "getpgid", "getpgrp", "getpid",
         "getppid", "getpriority", "getrandom", "getresgid", "getresuid", "getrlimit", "getrusage", "getsid",
         "getsockname", "getsockopt", "gettid", "gettimeofday", "getuid", "getxattr", "inotify_add_watch",
-        "inotify_init", "inotify_init1", "inotify_rm_watch", "ioctl", "ioprio_get", "ioprio_set", "kill",
+        "inotify_init", "inotify_init1", "inotify_rm_watch", "ioctl", "ioprio_get", "kill",
         "lchown", "lgetxattr", "link", "linkat", "listen", "listxattr", "llistxattr", "lremovexattr", "lseek",
         "lsetxattr", "lstat", "madvise", "mbind", "membarrier", "memfd_create", "mincore", "mkdir", "mkdirat",
         "mknod", "mknodat", "mlock", "mlock2", "mlockall", "mmap", "mprotect", "mq_getsetattr", "mq_notify",
         "mq_open", "mq_timedreceive", "mq_timedsend", "mq_unlink", "mremap", "msgctl", "msgget", "msgrcv",
         "msgsnd", "msync", "munlock", "munlockall", "munmap", "nanosleep", "newfstatat", "open", "openat",
         "openat2", "pause", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2", "poll", "ppoll", "prctl",
-        "pread64", "preadv", "preadv2", "prlimit64", "pselect6", "pwrite64", "pwritev", "pwritev2", "read",
+        "pread64", "preadv", "preadv2", "pselect6", "pwrite64", "pwritev", "pwritev2", "read",
         "readahead", "readlink", "readlinkat", "readv", "recvfrom", "recvmmsg", "recvmsg", "remap_file_pages",
         "removexattr", "rename", "renameat", "renameat2", "restart_syscall", "rmdir", "rseq", "rt_sigaction",
         "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn", "rt_sigsuspend",
         "rt_sigtimedwait", "rt_tgsigqueueinfo", "sched_get_priority_max", "sched_get_priority_min",
         "sched_getaffinity", "sched_getattr", "sched_getparam", "sched_getscheduler", "sched_rr_get_interval",
-        "sched_setaffinity", "sched_setattr", "sched_setparam", "sched_setscheduler", "sched_yield", "seccomp",
+        "sched_yield", "seccomp",
         "select", "semctl", "semget", "semop", "semtimedop", "sendfile", "sendmmsg", "sendmsg", "sendto",
         "set_mempolicy", "set_robust_list", "set_thread_area", "set_tid_address", "setfsgid", "setfsuid",
-        "setgid", "setgroups", "setitimer", "setpgid", "setpriority", "setregid", "setresgid", "setresuid",
+        "setgid", "setgroups", "setitimer", "setpgid", "setregid", "setresgid", "setresuid",
         "setreuid", "setrlimit", "setsid", "setsockopt", "setuid", "setxattr", "shmat", "shmctl", "shmdt",
-        "shmget", "shutdown", "sigaltstack", "signalfd", "signalfd4", "socketpair", "splice", "stat", "statfs",
+        "shmget", "shutdown", "sigaltstack", "signalfd", "signalfd4", "splice", "stat", "statfs",
         "statx", "symlink", "symlinkat", "sync", "sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time",
         "timer_create", "timer_delete", "timer_getoverrun", "timer_gettime", "timer_settime", "timerfd_create",
         "timerfd_gettime", "timerfd_settime", "times", "tkill", "truncate", "umask", "uname", "unlink",
@@ -91,10 +108,22 @@ enum SeccompProfile {
                           args: [.init(index: 0, value: namespaceFlags, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ")]))
         // glibc falls back to clone(2) when clone3 says ENOSYS; clone3's flags cannot be inspected.
         rules.append(Rule(names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: ENOSYS))
-        for family in socketFamilies {
-            rules.append(Rule(names: ["socket"], action: "SCMP_ACT_ALLOW",
-                              args: [.init(index: 0, value: family, op: "SCMP_CMP_EQ")]))
+        func arg(_ index: UInt, _ value: UInt64) -> OCISpec.ArgRule { .init(index: index, value: value, op: "SCMP_CMP_EQ") }
+        rules.append(Rule(names: ["socket", "socketpair"], action: "SCMP_ACT_ALLOW", args: [arg(0, AF_UNIX)]))
+        for family in [AF_INET, AF_INET6] {
+            for type in internetSocketTypes {
+                for proto in internetProtocols {
+                    rules.append(Rule(names: ["socket"], action: "SCMP_ACT_ALLOW", args: [
+                        arg(0, family), .init(index: 1, value: socketTypeMask, valueTwo: type, op: "SCMP_CMP_MASKED_EQ"),
+                        arg(2, proto),
+                    ]))
+                }
+            }
         }
+        rules.append(Rule(names: ["socket"], action: "SCMP_ACT_ALLOW", args: [arg(0, AF_NETLINK), arg(2, netlinkRoute)]))
+        rules.append(Rule(names: selfOnly, action: "SCMP_ACT_ALLOW", args: [arg(0, 0)]))
+        rules.append(Rule(names: ["setpriority"], action: "SCMP_ACT_ALLOW", args: [arg(0, PRIO_PROCESS), arg(1, 0)]))
+        rules.append(Rule(names: ["ioprio_set"], action: "SCMP_ACT_ALLOW", args: [arg(0, IOPRIO_WHO_PROCESS), arg(1, 0)]))
         for persona in personalities {
             rules.append(Rule(names: ["personality"], action: "SCMP_ACT_ALLOW",
                               args: [.init(index: 0, value: persona, op: "SCMP_CMP_EQ")]))

@@ -57,6 +57,8 @@ struct OCISpec: Codable, Equatable {
         var cgroupsPath: String
         var resources: Resources
         var seccomp: Seccomp?
+        /// Kernel parameters of the sandbox's own namespaces (`net.*` for its network namespace).
+        var sysctl: [String: String]?
         var maskedPaths: [String]
         var readonlyPaths: [String]
     }

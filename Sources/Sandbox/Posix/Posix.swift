@@ -23,14 +23,18 @@ enum Posix {
 
     /// Spawns `argv` with the given descriptors as 0, 1 and 2, every other descriptor closed, default
     /// signal dispositions, an empty signal mask and a process group of its own.
-    static func spawn(_ argv: [String], environment: [String], stdin: Int32, stdout: Int32, stderr: Int32) throws -> pid_t {
+    static func spawn(_ argv: [String], environment: [String], stdin: Int32, stdout: Int32, stderr: Int32,
+                      extraFDs: [Int32] = []) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, stdin, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-        _ = GNU.addCloseFrom(&actions, 3)
+        for (offset, fd) in extraFDs.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, fd, 3 + Int32(offset))
+        }
+        _ = GNU.addCloseFrom(&actions, 3 + Int32(extraFDs.count))
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -1,9 +1,10 @@
 """Continuum's in-sandbox runner: PID 1 of a warm sandbox, one task at a time.
 
 Started as `/usr/bin/python3 -I -S /continuum/runner.py TASK_UID TASK_GID` by the OCI runtime, as its
-own unprivileged uid with only CAP_SETUID, CAP_SETGID and CAP_SETPCAP, which it uses once: to empty the
-bounding set and start the zygote as the task uid. Then it drops every capability. It talks to the node over its stdin (requests) and
-stdout (replies), nothing else.
+own unprivileged uid with only CAP_SETUID, CAP_SETGID and CAP_SETPCAP. It empties the bounding set,
+forks the zygote and drops every capability. It talks to the node over its stdin (requests) and
+stdout (replies), nothing else. Its fd 3 is the `cgroup.procs` of the sandbox's task cgroup, opened
+for writing by the node.
 
 Frames (both directions): a 4-byte big-endian length N, N bytes of UTF-8 JSON (the header), then the
 raw byte sections whose lengths the header names, in the order given below.
@@ -21,23 +22,33 @@ EOF on stdin makes the runner exit; the runtime then removes the sandbox.
 
 Security design:
 - Three kinds of process: the runner (PID 1, runner uid, no capabilities once started), the zygote
-  (task uid) and task children (task uid, forked from the zygote). Tasks cannot signal, trace or read
-  the runner: another uid, and PID 1 of the namespace.
+  (runner uid, CAP_SETUID and CAP_SETGID only) and task processes (task uid, no capabilities). Tasks can neither signal, trace, read, re-limit nor re-schedule the runner or the
+  zygote: another uid, not dumpable, and /proc is mounted with hidepid=2 so that they do not even see
+  them (the runner's gid is exempt). The seccomp profile also limits prlimit64, setpriority,
+  sched_set* and ioprio_set to the caller itself. After every task the runner compares the zygote's
+  limits, scheduling, CPU set, I/O class and umask with what they were at start; any change is an
+  anomaly, and the node recycles the sandbox.
 - The zygote is forked before any task arrives and never sees a payload or an output. Each task runs
-  in a fresh child forked from it, which reads its code and payload from its own pipe and writes them
-  to scratch as `/tmp/main.py` and `/tmp/payload.json`; no task can read what an earlier one left in a
-  parent's memory.
-- Runner and zygote are not dumpable (PR_SET_DUMPABLE 0): a task running as the zygote's uid can read
-  neither its memory nor its file descriptors through /proc. A task that kills or stops the zygote
-  only gets the sandbox recycled (an anomaly) or timed out.
-- The task child raises its own oom_score_adj to 1000 so that the OOM killer picks the task.
+  in a fresh child forked from it. Before the child gets its input, the zygote writes its pid into
+  fd 3: the child and everything it starts live in the task cgroup, a memory cgroup of their own
+  whose limit is the task's, inside the sandbox's cgroup, which holds the runner and the zygote and
+  has a reserve above it. So an OOM kill at the task's limit can only pick a task process. The
+  child then reads its code and payload from its own pipe, becomes the task uid, drops every
+  capability, raises its oom_score_adj to 1000 and writes the code and payload to scratch as
+  `/tmp/main.py` and `/tmp/payload.json`.
 - stdout and stderr are kept up to their caps; past the caps the runner keeps draining and discards.
   When stdout plus stderr pass `output_limit` bytes the task is killed and reported with output_limit.
 - The task is over when its process exits: the runner then drains what is already in the pipes for at
-  most DRAIN_SECONDS and stops, even if a grandchild still holds the pipes.
-- After every task the zygote SIGKILLs every other process of the task uid until none is left,
-  removes the SysV IPC objects and empties the scratch folders; the runner reaps the dead and checks
-  that nothing but itself and the zygote is left. Anything odd is reported as an anomaly, and the node
+  most DRAIN_SECONDS and stops, even if a grandchild still holds the pipes. Should the zygote die
+  under a task, the task child is the runner's (PID 1 inherits orphans) and its own exit status is
+  still what is reported.
+- After every task the zygote forks a sweeper as the task uid that sends SIGKILL to every process it
+  may signal (kill(-1): the whole task uid in this PID namespace, atomically with respect to fork),
+  until the runner, which sees every process, finds none but itself and the zygote in any state: a
+  zombie-looking thread group with a dead leader, a stopped, hidden or re-forking process all count.
+  Only then does a last sweeper remove the SysV IPC objects and POSIX queues and empty the scratch
+  folders. The node checks the outcome from outside as well: the sandbox cgroup's own count of tasks
+  must be exactly the runner and the zygote. Anything odd is reported as an anomaly, and the node
   then recycles the sandbox.
 """
 import ctypes
@@ -60,6 +71,11 @@ KILL_SECONDS = 3.0
 CHUNK = 65536
 PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
+CAP_SETGID, CAP_SETUID = 6, 7
+ZYGOTE_CAPABILITIES = (1 << CAP_SETGID) | (1 << CAP_SETUID)
+TASK_OOM_SCORE_ADJ = "1000"
+TASK_CGROUP_FD = 3
+IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -72,10 +88,21 @@ class CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def drop_capabilities():
+def set_capabilities(mask=0):
+    """Keeps exactly the capabilities in `mask` (effective and permitted; none inheritable, so no ambient)."""
     header = CapHeader(0x20080522, 0)
-    if libc.capset(ctypes.byref(header), (CapData * 2)()) != 0:
+    data = (CapData * 2)()
+    data[0].effective = data[0].permitted = mask
+    if libc.capset(ctypes.byref(header), data) != 0:
         raise OSError(ctypes.get_errno(), "capset")
+
+
+def become_task_user(uid, gid):
+    """From the zygote's uid and capabilities to the task uid with none: for task children and sweepers."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    set_capabilities(0)
 
 
 def empty_bounding_set():
@@ -116,18 +143,21 @@ def write_frame(fd, header, *sections):
 
 # ---------------------------------------------------------------- the task child (forked by the zygote)
 
-def task_child(in_fd, out_fd, err_fd):
+def task_child(in_fd, out_fd, err_fd, uid, gid):
+    os.close(TASK_CGROUP_FD)
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
     os.close(out_fd)
     os.close(err_fd)
-    set_dumpable(1)
-    with open("/proc/self/oom_score_adj", "w") as f:
-        f.write("1000")
+    # The input comes once the zygote has put this process in the task cgroup.
     code_len, payload_len = INPUT.unpack(read_exact(in_fd, INPUT.size))
     source = read_exact(in_fd, code_len)
     raw_payload = read_exact(in_fd, payload_len)
     os.close(in_fd)
+    become_task_user(uid, gid)
+    set_dumpable(1)  # the task may read its own /proc/self
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write(TASK_OOM_SCORE_ADJ)
     for path, data in ((SCRIPT, source), (PAYLOAD, raw_payload)):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         write_all(fd, data)
@@ -194,10 +224,7 @@ def finish(code):
 # ---------------------------------------------------------------- the zygote (task uid)
 
 def zygote(sock, uid, gid):
-    os.setgroups([])
-    os.setresgid(gid, gid, gid)
-    os.setresuid(uid, uid, uid)
-    drop_capabilities()
+    set_capabilities(ZYGOTE_CAPABILITIES)
     set_dumpable(0)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -215,23 +242,30 @@ def zygote(sock, uid, gid):
             pid = os.fork()
             if pid == 0:
                 sock.close()
-                task_child(*fds)
+                task_child(*fds, uid, gid)
             for fd in fds:
                 os.close(fd)
-            sock.send(b"P%d" % pid)
-            sock.send(b"X%d" % watch(sock, pid))
-        elif msg == b"C":
             try:
-                problems = clean_up()
+                os.write(TASK_CGROUP_FD, b"%d" % pid)
+            except OSError as e:  # the child still waits for its input as the zygote's uid
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                sock.send(b"F" + f"the task could not be put in its cgroup: {e.strerror}".encode())
+                continue
+            sock.send(b"P%d" % pid)
+            sock.send(b"X%d" % watch(sock, pid, uid, gid))
+        elif msg in (b"S", b"W"):
+            try:
+                problems = sweep(uid, gid, wipe=msg == b"W")
             except Exception as e:  # the runner must hear about it rather than lose the zygote
-                problems = [f"cleanup failed: {e!r}"]
+                problems = [f"clean-up failed: {e!r}"]
             sock.send(b"D" + json.dumps(problems).encode())
         else:
             os._exit(0)
 
 
-def watch(sock, pid):
-    """Waits for the task child to end, killing it when the runner says K; returns its wait status."""
+def watch(sock, pid, uid, gid):
+    """Waits for the task child to end, killing the task when the runner says K; returns its wait status."""
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
     poller.register(pidfd, select.POLLIN)
@@ -243,47 +277,47 @@ def watch(sock, pid):
                     return os.waitpid(pid, 0)[1]
                 msg = sock.recv(64)
                 if msg == b"K" or not msg:
-                    try_kill(pid)
+                    sweep(uid, gid, wipe=False)
                 if not msg:
                     poller.unregister(fd)
     finally:
         os.close(pidfd)
 
 
-def clean_up():
-    """Kills every other process of the task uid, then empties scratch and SysV IPC."""
-    problems = []
-    if not kill_others({1, os.getpid()}):
-        problems.append("task processes survived SIGKILL")
-    remove_sysv_ipc(problems)
-    for folder in SCRATCH:
-        wipe(folder, problems)
-    return problems
+def sweep(uid, gid, wipe):
+    """Forks a sweeper as the task uid: it SIGKILLs every process it may signal, which is every task
+    process and nothing else (kill(-1) spares PID 1 and the caller, and the zygote is another uid);
+    with `wipe`, it then removes SysV IPC objects and empties scratch. Returns what went wrong."""
+    report_r, report_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(report_r)
+        os.close(TASK_CGROUP_FD)
+        problems = []
+        try:
+            become_task_user(uid, gid)
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            if wipe:
+                remove_sysv_ipc(problems)
+                for folder in SCRATCH:
+                    wipe_folder(folder, problems)
+        except Exception as e:
+            problems.append(f"sweeper failed: {e!r}")
+        write_all(report_w, json.dumps(problems).encode())
+        os._exit(0)
+    os.close(report_w)
+    with os.fdopen(report_r, "rb") as f:
+        report = f.read()
+    os.waitpid(pid, 0)
+    return json.loads(report) if report else ["the sweeper died"]
 
 
-def running(pid):
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rpartition(b")")[2].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return False
-
-
-def others_running(keep):
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in keep and running(p)]
-
-
-def kill_others(keep):
-    deadline = time.monotonic() + KILL_SECONDS
-    while True:
-        others = others_running(keep)
-        if not others:
-            return True
-        for pid in others:
-            try_kill(pid)
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.0005)
+def others_present(keep):
+    """Every process but `keep`, whatever its state: zombie-looking, stopped or hidden ones count."""
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in keep]
 
 
 def remove_sysv_ipc(problems):
@@ -300,7 +334,7 @@ def remove_sysv_ipc(problems):
                 problems.append(f"SysV {kind} {ident} could not be removed")
 
 
-def wipe(folder, problems):
+def wipe_folder(folder, problems):
     try:
         entries = list(os.scandir(folder))
     except FileNotFoundError:
@@ -326,11 +360,19 @@ def remove_tree(path):
     os.rmdir(path)
 
 
-def try_kill(pid):
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
+def zygote_profile(pid):
+    """What no task may change in the zygote: rlimits, nice, priority and policy, CPU set, I/O class, umask."""
+    stat = read_text(f"/proc/{pid}/stat").rpartition(")")[2].split()
+    umask = [l for l in read_text(f"/proc/{pid}/status").splitlines() if l.startswith("Umask:")]
+    ioprio = libc.syscall(IOPRIO_GET, 1, pid) if IOPRIO_GET else None
+    return {"limits": read_text(f"/proc/{pid}/limits"), "priority": stat[15], "nice": stat[16],
+            "rt_priority": stat[37], "policy": stat[38], "cpus": sorted(os.sched_getaffinity(pid)),
+            "ioprio": ioprio, "umask": umask}
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
 
 
 # ---------------------------------------------------------------- the runner (PID 1, runner uid)
@@ -370,16 +412,24 @@ class Runner:
             self.sock.close()
             zygote(child, uid, gid)
         child.close()
-        drop_capabilities()
+        set_capabilities(0)
+        self.profile = zygote_profile(self.zygote)
 
     def ask(self, prefix):
         reply = self.sock.recv(65536)
+        if reply.startswith(b"F"):
+            raise ZygoteFailed(reply[1:].decode(errors="replace"))
         if not reply.startswith(prefix):
             raise ZygoteFailed("the zygote died" if not reply else "the zygote sent " + repr(reply[:40]))
         return reply[1:]
 
+    def ask_zygote(self, request):
+        """Sends a sweep request (S: kill, W: kill and wipe) and returns the problems the sweeper met."""
+        self.sock.send(request)
+        return json.loads(self.ask(b"D"))
+
     def stop_task(self):
-        """Asks the zygote to SIGKILL the task child: the runner's uid may not signal it."""
+        """Asks the zygote to SIGKILL the task: the runner's uid may not signal it."""
         try:
             self.sock.send(b"K")
         except OSError:
@@ -401,14 +451,14 @@ class Runner:
             socket.send_fds(self.sock, [b"T"], [in_r, out_w, err_w])
             for fd in (in_r, out_w, err_w):
                 os.close(fd)
-            self.ask(b"P")
+            task = int(self.ask(b"P"))
             try:
                 write_all(in_w, INPUT.pack(req["code"], req["payload"]) + body)
             except BrokenPipeError:
                 pass
             os.close(in_w)
             in_w = None
-            status, limit_hit = self.collect(out, err, req["output_limit"])
+            status, limit_hit = self.collect(task, out, err, req["output_limit"])
         except (OSError, ZygoteFailed, ValueError) as e:
             problems.append(str(e) or e.__class__.__name__)
             self.stop_task()
@@ -429,52 +479,78 @@ class Runner:
                 header["signal"] = os.WTERMSIG(status)
         return header, bytes(out.data), bytes(err.data)
 
-    def collect(self, out, err, limit):
+    def collect(self, task, out, err, limit):
+        """Reads the task's output until it exited and its pipes are drained; returns its wait status."""
         poller = select.poll()
         for fd in (out.fd, err.fd, self.sock.fileno()):
             poller.register(fd, select.POLLIN)
         poller.register(0, select.POLLHUP | select.POLLERR)
+        adopted = None
         status = drain_until = None
         limit_hit = False
-        while out.open or err.open:
+        while status is None or ((out.open or err.open) and time.monotonic() < drain_until):
             timeout = None if drain_until is None else max(0, drain_until - time.monotonic()) * 1000
-            events = poller.poll(timeout)
-            for fd, revents in events:
+            for fd, revents in poller.poll(timeout):
                 if fd == 0:
                     if revents & (select.POLLHUP | select.POLLERR):
                         raise NodeGone()
-                    continue
-                if fd == self.sock.fileno():
-                    status = int(self.ask(b"X"))
-                    drain_until = time.monotonic() + DRAIN_SECONDS
+                elif fd == self.sock.fileno():
                     poller.unregister(fd)
-                    continue
-                capture = out if fd == out.fd else err
-                capture.read()
-                if not capture.open:
+                    try:
+                        status = int(self.ask(b"X"))
+                    except ZygoteFailed:
+                        adopted = self.adopt(task)
+                        poller.register(adopted, select.POLLIN)
+                elif fd == adopted:
                     poller.unregister(fd)
+                    os.close(adopted)
+                    status = os.waitpid(task, 0)[1]
+                else:
+                    capture = out if fd == out.fd else err
+                    capture.read()
+                    if not capture.open:
+                        poller.unregister(fd)
+            if status is not None and drain_until is None:
+                drain_until = time.monotonic() + DRAIN_SECONDS
             if limit and not limit_hit and out.total + err.total > limit:
                 limit_hit = True
                 self.stop_task()
-            if drain_until is not None and time.monotonic() >= drain_until:
-                break
-        if status is None:
-            status = int(self.ask(b"X"))
         return status, limit_hit
 
-    def clean_up(self):
-        """Has the zygote kill and wipe, reaps the dead, and checks that only runner and zygote are left."""
-        problems = []
+    def adopt(self, task):
+        """The zygote died under the task: once the zygote is reaped, its orphan, the task child, is
+        the runner's child (PID 1 inherits orphans), so its own exit status can still be had."""
         try:
-            self.sock.send(b"C")
-            problems += json.loads(self.ask(b"D"))
+            os.waitpid(self.zygote, 0)
+        except ChildProcessError:
+            pass
+        try:
+            return os.pidfd_open(task)
+        except OSError:
+            raise ZygoteFailed("the zygote died, and the task's exit status with it") from None
+
+    def clean_up(self):
+        """Has the zygote's sweepers SIGKILL the task uid until no process but the runner and the zygote
+        is left in any state, then kill once more and wipe; checks that the zygote is as it was."""
+        problems = []
+        deadline = time.monotonic() + KILL_SECONDS
+        try:
+            while others_present({1, self.zygote}):
+                if time.monotonic() > deadline:
+                    problems.append(f"task processes survived SIGKILL: {others_present({1, self.zygote})[:8]}")
+                    break
+                problems += self.ask_zygote(b"S")
+                reap()
+            problems += self.ask_zygote(b"W")
         except (OSError, ZygoteFailed, ValueError) as e:
             problems.append(str(e) or e.__class__.__name__)
         reap()
         if not alive(self.zygote):
             problems.append("the zygote died")
-        if others_running({1, self.zygote}):
+        elif others_present({1, self.zygote}):
             problems.append("processes outlived the task")
+        elif zygote_profile(self.zygote) != self.profile:
+            problems.append("the zygote's limits, scheduling or umask changed")
         return problems
 
     def serve(self):
@@ -515,6 +591,10 @@ def alive(pid):
 
 def main():
     set_dumpable(0)
+    try:
+        os.fstat(TASK_CGROUP_FD)
+    except OSError:
+        sys.exit("runner: fd 3 (the task cgroup's cgroup.procs) is missing")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     Runner(int(sys.argv[1]), int(sys.argv[2])).serve()
 

@@ -36,12 +36,13 @@ public struct SandboxConfiguration: Sendable, Equatable {
     public var workRoot: String
     /// This node's id; it names the node's containers so that leftovers can be found.
     public var nodeID: String
-    /// Unprivileged uid and gid the tasks run as.
-    public var uid: UInt32
-    public var gid: UInt32
-    /// Unprivileged uid (and gid) of the in-sandbox runner; must differ from `uid` so that tasks
-    /// cannot signal or inspect it.
-    public var runnerUID: UInt32
+    /// The first of the unprivileged uids sandboxes run as. Each live sandbox on a host leases a pair
+    /// of its own, `uidBase + 2k` for its runner and zygote and `uidBase + 2k + 1` for its tasks (the
+    /// same numbers as gids), so that no two sandboxes share a uid's kernel counters (inotify
+    /// instances, message-queue bytes, pipe pages) and tasks can never signal or inspect a runner.
+    public var uidBase: UInt32
+    /// How many uid pairs the host's sandboxes lease from (every node sharing `workRoot` shares them).
+    public var uidPairs: Int
 
     /// Defaults for a node: runc, 512 MiB, one core, 128 processes, 2 slots.
     public init(nodeID: String, runtime: String = "runc") {
@@ -62,12 +63,11 @@ public struct SandboxConfiguration: Sendable, Equatable {
         self.workRoot = "/run/continuum"
         self.stateRoot = "/run/continuum/\((runtime as NSString).lastPathComponent)"
         self.nodeID = nodeID
-        self.uid = 10001
-        self.gid = 10001
-        self.runnerUID = 10000
+        self.uidBase = 10000
+        self.uidPairs = 512
     }
 
-    /// Reads `CONTAINER_*`, `CONTINUUM_SANDBOX_*`, `CONTINUUM_SLOTS`, `CONTINUUM_TASK_TIMEOUT` and
+    /// Reads `CONTAINER_*`, `CONTINUUM_SANDBOX_*` (`_UID`, `_UID_PAIRS` among them), `CONTINUUM_SLOTS`, `CONTINUUM_TASK_TIMEOUT` and
     /// `CONTINUUM_NODE_ID`. Throws `ConfigurationError` naming the first malformed variable.
     public static func fromEnvironment(_ env: [String: String]) throws -> SandboxConfiguration {
         let reader = EnvironmentReader(env: env)
@@ -93,6 +93,8 @@ public struct SandboxConfiguration: Sendable, Equatable {
         config.maxTasksPerSandbox = try reader.int("CONTINUUM_SANDBOX_MAX_TASKS", in: 1...1_000_000) ?? config.maxTasksPerSandbox
         config.strict = try reader.bool("CONTINUUM_SANDBOX_STRICT") ?? config.strict
         config.slots = try reader.int("CONTINUUM_SLOTS", in: 1...1024) ?? config.slots
+        config.uidBase = try reader.int("CONTINUUM_SANDBOX_UID", in: 1000...1_000_000_000).map(UInt32.init) ?? config.uidBase
+        config.uidPairs = try reader.int("CONTINUUM_SANDBOX_UID_PAIRS", in: 1...1_000_000) ?? config.uidPairs
         if let idle = try reader.double("CONTAINER_IDLE_TIMEOUT", in: 0.1...31_536_000) {
             config.idleTimeout = .milliseconds(Int64(idle * 1000))
         }
@@ -120,8 +122,9 @@ public struct SandboxConfiguration: Sendable, Equatable {
         try check(scratchMB >= 1, "CONTINUUM_SANDBOX_SCRATCH_MB", scratchMB, "at least 1")
         try check(slots >= 1, "CONTINUUM_SLOTS", slots, "at least 1")
         try check(maxTasksPerSandbox >= 1, "CONTINUUM_SANDBOX_MAX_TASKS", maxTasksPerSandbox, "at least 1")
-        try check(runnerUID != uid && runnerUID != 0 && uid != 0, "CONTINUUM_SANDBOX_UID", uid,
-                  "non-zero task and runner uids that differ")
+        try check(uidBase >= 1000 && UInt64(uidBase) + 2 * UInt64(uidPairs) < UInt64(Int32.max), "CONTINUUM_SANDBOX_UID",
+                  uidBase, "a uid of at least 1000 with room for CONTINUUM_SANDBOX_UID_PAIRS pairs above it")
+        try check(uidPairs >= 1, "CONTINUUM_SANDBOX_UID_PAIRS", uidPairs, "at least 1")
         try check(!runtime.isEmpty, "CONTINUUM_SANDBOX_RUNTIME", runtime, "a runtime name or path")
     }
 

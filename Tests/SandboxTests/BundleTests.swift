@@ -7,7 +7,8 @@ import Testing
         var c = SandboxConfiguration(nodeID: "n")
         change(&c)
         return BundleBuilder(configuration: c, rootPath: "/run/continuum/nodes/n/rootfs", hostBinds: ["/usr"],
-                             runnerHostPath: "/run/continuum/nodes/n/runner.py", cgroupsPath: "continuum/n-0-x")
+                             runnerHostPath: "/run/continuum/nodes/n/runner.py", cgroupsPath: "continuum/n-0-x",
+                             identity: SandboxIdentity(base: c.uidBase, pair: 0))
     }
 
     @Test func processIsUnprivileged() {
@@ -146,10 +147,25 @@ import Testing
         #expect(!s.mounts.contains { $0.destination == "/usr" })
     }
 
+    @Test func everyLeasedPairRunsUnderItsOwnUids() {
+        let b = builder { $0.uidBase = 20000 }
+        var other = b
+        other.identity = SandboxIdentity(base: 20000, pair: 7)
+        #expect(other.identity == SandboxIdentity(runnerUID: 20014, taskUID: 20015))
+        let p = other.spec().process
+        #expect(p.user.uid == 20014 && p.user.gid == 20014)
+        #expect(p.args.suffix(2) == ["20015", "20015"])
+        #expect(other.spec().mounts.first { $0.destination == "/proc" }?.options.contains("gid=20014") == true)
+        #expect(b.spec().process.user.uid == 20000)
+    }
+
     @Test func etcHasTheSandboxUsersAndNoShadow() {
         let files = Dictionary(uniqueKeysWithValues: Rootfs.etcFiles(SandboxConfiguration(nodeID: "n")))
         #expect(files["passwd"]?.contains("sandbox:x:10001:10001") == true)
         #expect(files["passwd"]?.contains("runner:x:10000:10000") == true)
+        // the last pair of the default 512
+        #expect(files["passwd"]?.contains("sandbox:x:11023:11023:sandbox:/tmp:") == true)
+        #expect(files["group"]?.contains("runner:x:11022:") == true)
         #expect(files["shadow"] == nil)
     }
 

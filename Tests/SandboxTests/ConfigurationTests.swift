@@ -19,8 +19,10 @@ import Testing
             "CONTINUUM_NODE_ID": "n2", "CONTINUUM_SANDBOX_RUNTIME": "/usr/bin/crun", "CONTAINER_MEMORY_MB": "256",
             "CONTAINER_CPU_LIMIT": "0.5", "CONTAINER_IDLE_TIMEOUT": "30", "CONTINUUM_SLOTS": "4",
             "CONTINUUM_SANDBOX_STRICT": "on", "CONTINUUM_SANDBOX_MAX_TASKS": "7", "CONTINUUM_TASK_TIMEOUT": "2.5",
-            "CONTAINER_IMAGE": "/", "CONTINUUM_SANDBOX_ROOT": "/var/run/x",
+            "CONTAINER_IMAGE": "/", "CONTINUUM_SANDBOX_ROOT": "/var/run/x", "CONTINUUM_SANDBOX_UID": "50000",
+            "CONTINUUM_SANDBOX_UID_PAIRS": "16",
         ])
+        #expect(c.uidBase == 50000 && c.uidPairs == 16)
         #expect(c.runtime == "/usr/bin/crun")
         #expect(c.stateRoot == "/var/run/x/crun")
         #expect(c.memoryMB == 256)
@@ -37,7 +39,8 @@ import Testing
         ("CONTAINER_MEMORY_MB", "lots"), ("CONTAINER_MEMORY_MB", "4"), ("CONTAINER_CPU_LIMIT", "-1"),
         ("CONTAINER_CPU_LIMIT", "nan"), ("CONTAINER_IDLE_TIMEOUT", "soon"), ("CONTINUUM_SLOTS", "0"),
         ("CONTINUUM_SANDBOX_STRICT", "maybe"), ("CONTAINER_IMAGE", "relative/path"),
-        ("CONTAINER_IMAGE", "/no/such/folder"), ("CONTINUUM_SANDBOX_ROOT", "run"),
+        ("CONTAINER_IMAGE", "/no/such/folder"), ("CONTINUUM_SANDBOX_ROOT", "run"), ("CONTINUUM_SANDBOX_UID", "0"),
+        ("CONTINUUM_SANDBOX_UID_PAIRS", "none"),
     ])
     func namesTheBadVariable(name: String, value: String) {
         #expect {
@@ -65,9 +68,12 @@ import Testing
         #expect(dashed.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") })
     }
 
-    @Test func validateRejectsSameRunnerAndTaskUID() {
+    @Test func validateRejectsSystemUidsAndEmptyPairRanges() {
         var c = SandboxConfiguration(nodeID: "n")
-        c.runnerUID = c.uid
+        c.uidBase = 0
+        #expect(throws: ConfigurationError.self) { try c.validate() }
+        c.uidBase = 10000
+        c.uidPairs = 0
         #expect(throws: ConfigurationError.self) { try c.validate() }
     }
 

@@ -88,10 +88,7 @@ struct PoolTests {
             #expect(await eventually { await pool.status().warm == 1 })
             let id = try #require(await pool.warmIDs().first)
             let sandbox = try #require(await pool.warmSandbox(id) as? OCISandbox)
-            let runner = sandbox.hostPIDs.first { pid in
-                (Posix.readFile("/proc/\(pid)/status") ?? "").contains("Uid:\t10000\t")
-            }
-            kill(try #require(runner), SIGKILL)
+            kill(try #require(runnerAndZygote(of: sandbox).runner), SIGKILL)
             #expect(await eventually { await pool.status().crashed == 1 })
             #expect(await eventually { await pool.warmIDs().first.map { $0 != id } ?? false })
             #expect(try await pool.run(task("print(2)")).stdout == "2\n")

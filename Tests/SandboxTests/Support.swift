@@ -52,3 +52,16 @@ func eventually(_ limit: Duration = .seconds(10), _ condition: () async -> Bool)
 
 /// Seconds as a Double.
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+/// A field of `/proc/PID/status` ("Uid", "NSpid", ...), split at tabs.
+func statusField(_ name: String, of pid: pid_t) -> [String] {
+    let line = (Posix.readFile("/proc/\(pid)/status") ?? "").split(separator: "\n").first { $0.hasPrefix(name + ":") }
+    return line.map { $0.dropFirst(name.count + 1).split(separator: "\t").map(String.init) } ?? []
+}
+
+/// Host pids of a sandbox's runner (PID 1 inside) and zygote (the runner uid's other process).
+func runnerAndZygote(of sandbox: OCISandbox) -> (runner: pid_t?, zygote: pid_t?) {
+    let own = sandbox.hostPIDs.filter { statusField("Uid", of: $0).first == "\(sandbox.identity.runnerUID)" }
+    let runner = own.first { statusField("NSpid", of: $0).last == "1" }
+    return (runner, own.first { $0 != runner })
+}

@@ -12,6 +12,8 @@ struct BundleBuilder {
     var runnerHostPath: String
     /// `linux.cgroupsPath`.
     var cgroupsPath: String
+    /// The sandbox's leased uids.
+    var identity: SandboxIdentity
 
     static let python = "/usr/bin/python3"
     static let runnerPath = "/continuum/runner.py"
@@ -54,7 +56,7 @@ struct BundleBuilder {
         var mounts: [OCISpec.Mount] = [
             // hidepid: tasks see only their own processes; the runner's gid sees all, to check that none is left.
             .init(destination: "/proc", type: "proc", source: "proc",
-                  options: ["nosuid", "noexec", "nodev", "hidepid=2", "gid=\(c.runnerUID)"]),
+                  options: ["nosuid", "noexec", "nodev", "hidepid=2", "gid=\(identity.runnerUID)"]),
             .init(destination: "/dev", type: "tmpfs", source: "tmpfs",
                   options: ["nosuid", "noexec", "strictatime", "mode=755", "size=1m"]),
             .init(destination: "/dev/shm", type: "tmpfs", source: "shm",
@@ -70,9 +72,10 @@ struct BundleBuilder {
         let fileSizeLimit = UInt64(max(c.scratchMB, c.shmMB) + 16) * UInt64(mib)
         return OCISpec(
             process: .init(
-                user: .init(uid: c.runnerUID, gid: c.runnerUID, additionalGids: nil),
-                args: [Self.python, "-I", "-S", Self.runnerPath, "\(c.uid)", "\(c.gid)"],
-                env: ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8",
+                user: .init(uid: identity.runnerUID, gid: identity.runnerUID, additionalGids: nil),
+                args: [Self.python, "-I", "-S", Self.runnerPath, "\(identity.taskUID)", "\(identity.taskUID)"],
+                env: ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", "USER=sandbox",
+                      "LOGNAME=sandbox",
                       "PYTHONDONTWRITEBYTECODE=1"],
                 cwd: "/tmp",
                 capabilities: .init(bounding: Self.runnerCapabilities, effective: Self.runnerCapabilities,

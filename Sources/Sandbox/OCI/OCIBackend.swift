@@ -39,6 +39,8 @@ public final class OCIBackend: SandboxBackend {
 
     var nodesDir: String { configuration.workRoot + "/nodes" }
     var nodeDir: String { "\(nodesDir)/\(prefix)" }
+    /// Lock files of the host's uid pairs (see `UIDLease`).
+    var uidsDir: String { configuration.workRoot + "/uids" }
     var rootsDir: String { configuration.workRoot + "/roots" }
     /// What sandboxes mount: the composed root and the runner.
     var sharedDir: String { "\(rootsDir)/\(rootName)" }
@@ -56,6 +58,7 @@ public final class OCIBackend: SandboxBackend {
             let fm = FileManager.default
             try fm.createDirectory(atPath: nodesDir, withIntermediateDirectories: true)
             try fm.createDirectory(atPath: configuration.stateRoot, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: uidsDir, withIntermediateDirectories: true)
             try lockNode()
             removeLeftovers()
             try fm.createDirectory(atPath: nodeDir + "/bundles", withIntermediateDirectories: true)
@@ -78,10 +81,22 @@ public final class OCIBackend: SandboxBackend {
     public func startSandbox(slot: Int, onExit: @escaping @Sendable (String) -> Void) async throws -> any SandboxInstance {
         let id = "\(prefix)-\(slot)-\(String(UInt64.random(in: 0..<(1 << 40)), radix: 36))"
         let bundle = "\(nodeDir)/bundles/\(id)"
-        let (pid, input, output) = try await Blocking.run { [self] in try launch(id: id, bundle: bundle) }
-        let sandbox = OCISandbox(id: id, bundle: bundle, runtimePID: pid, input: input, output: output,
+        let (lease, pid, input, output) = try await Blocking.run { [self] in
+            let lease = try UIDLease.acquire(folder: uidsDir, base: configuration.uidBase, pairs: configuration.uidPairs)
+            do {
+                let (pid, input, output) = try launch(id: id, bundle: bundle, identity: lease.identity)
+                return (lease, pid, input, output)
+            } catch {
+                lease.release()
+                throw error
+            }
+        }
+        let sandbox = OCISandbox(id: id, bundle: bundle, identity: lease.identity, runtimePID: pid, input: input, output: output,
                                  cgroups: cgroups, configuration: configuration, logger: logger, onExit: onExit,
-                                 removeRemains: { [self] in removeRemains(of: id) })
+                                 removeRemains: { [self] in
+                                     removeRemains(of: id)
+                                     lease.release()
+                                 })
         do {
             try await sandbox.waitUntilReady(limit: .seconds(30))
         } catch {
@@ -114,7 +129,7 @@ public final class OCIBackend: SandboxBackend {
     }
 
     /// The bundle's config.json for a container.
-    func bundleBuilder(id: String) throws -> BundleBuilder {
+    func bundleBuilder(id: String, identity: SandboxIdentity) throws -> BundleBuilder {
         let root: String, binds: [String]
         if let image = configuration.image {
             (root, binds) = (image, [])
@@ -124,14 +139,14 @@ public final class OCIBackend: SandboxBackend {
             throw SandboxError.startFailed("the sandbox backend was not prepared (call SandboxPool.start())")
         }
         return BundleBuilder(configuration: configuration, rootPath: root, hostBinds: binds,
-                             runnerHostPath: runnerFile, cgroupsPath: cgroups.cgroupsPath(for: id))
+                             runnerHostPath: runnerFile, cgroupsPath: cgroups.cgroupsPath(for: id), identity: identity)
     }
 
     /// Makes the sandbox's task cgroup, writes the bundle and spawns `runtime run` with pipes and the
     /// task cgroup's `cgroup.procs` as the runner's fd 3; returns the runtime's pid and our pipe ends.
-    private func launch(id: String, bundle: String) throws -> (pid_t, Int32, Int32) {
+    private func launch(id: String, bundle: String, identity: SandboxIdentity) throws -> (pid_t, Int32, Int32) {
         try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
-        try bundleBuilder(id: id).json().write(to: URL(fileURLWithPath: bundle + "/config.json"))
+        try bundleBuilder(id: id, identity: identity).json().write(to: URL(fileURLWithPath: bundle + "/config.json"))
         let taskProcs: Int32
         do {
             taskProcs = try Posix.open(try cgroups.makeTaskCgroup(id: id, limits: BundleBuilder.taskCgroupLimits(configuration)),

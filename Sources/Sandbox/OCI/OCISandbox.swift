@@ -37,6 +37,8 @@ final class OCISandbox: SandboxInstance {
 
     let id: String
     let bundle: String
+    /// The uids the sandbox runs under (its leased pair).
+    let identity: SandboxIdentity
     /// The foreground runtime process (`runc run`).
     let runtimePID: pid_t
     private let input: Int32
@@ -50,12 +52,14 @@ final class OCISandbox: SandboxInstance {
     private let runtimeReaped = DispatchSemaphore(value: 0)
 
     /// `removeRemains` deletes the runtime state and cgroups the runtime would have removed had
-    /// it not died first; it runs on the reader thread after the sandbox ended.
-    init(id: String, bundle: String, runtimePID: pid_t, input: Int32, output: Int32, cgroups: any CgroupHierarchy,
+    /// it not died first, and lets the sandbox's uid pair go; it runs on the reader thread once
+    /// nothing of the sandbox runs any more.
+    init(id: String, bundle: String, identity: SandboxIdentity, runtimePID: pid_t, input: Int32, output: Int32, cgroups: any CgroupHierarchy,
          configuration: SandboxConfiguration, logger: Logger, onExit: @escaping @Sendable (String) -> Void,
          removeRemains: @escaping @Sendable () -> Void) {
         self.id = id
         self.bundle = bundle
+        self.identity = identity
         self.runtimePID = runtimePID
         self.input = input
         self.output = output

@@ -51,16 +51,21 @@ enum Rootfs {
         return Composition(root: root, binds: binds)
     }
 
+    /// `/etc` of the composed root. passwd and group name every uid pair a sandbox may lease:
+    /// `runner` and `sandbox` (their home is scratch, so `~` works for tasks).
     static func etcFiles(_ c: SandboxConfiguration) -> [(String, String)] {
-        [
-            ("passwd", """
-                root:x:0:0:root:/root:/usr/sbin/nologin
-                runner:x:\(c.runnerUID):\(c.runnerUID):continuum runner:/nonexistent:/usr/sbin/nologin
-                sandbox:x:\(c.uid):\(c.gid):sandbox:/tmp:/usr/sbin/nologin
-                nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
-
-                """),
-            ("group", "root:x:0:\nrunner:x:\(c.runnerUID):\nsandbox:x:\(c.gid):\nnogroup:x:65534:\n"),
+        let identities = (0..<c.uidPairs).map { SandboxIdentity(base: c.uidBase, pair: $0) }
+        let passwd = ["root:x:0:0:root:/root:/usr/sbin/nologin"]
+            + identities.flatMap { [
+                "runner:x:\($0.runnerUID):\($0.runnerUID):continuum runner:/nonexistent:/usr/sbin/nologin",
+                "sandbox:x:\($0.taskUID):\($0.taskUID):sandbox:/tmp:/usr/sbin/nologin",
+            ] }
+            + ["nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"]
+        let group = ["root:x:0:"] + identities.flatMap { ["runner:x:\($0.runnerUID):", "sandbox:x:\($0.taskUID):"] }
+            + ["nogroup:x:65534:"]
+        return [
+            ("passwd", passwd.joined(separator: "\n") + "\n"),
+            ("group", group.joined(separator: "\n") + "\n"),
             ("hosts", "127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n"),
             ("hostname", "sandbox\n"),
             ("nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n"),

@@ -4,9 +4,6 @@ import TestSupport
 /// What the chaos run reads about the host from /proc and /sys: node memory, busy sandboxes
 /// to kill, and sandboxes left behind. Every read runs on a thread of its own.
 enum HostProbe {
-    /// The task processes of the sandboxes run as this user (the runner is 10000).
-    static let taskUID = "10001"
-
     /// Resident bytes of `pid`, or nil when it is gone.
     static func residentBytes(of pid: pid_t) async -> Int? {
         await onOwnThread {
@@ -48,12 +45,12 @@ enum HostProbe {
     }
 
     /// A sandbox of `node` that is running a task: its container id, the runtime process
-    /// (`runc run`) and the container's init. Every warm sandbox has one process of the task
-    /// user (the runner's zygote); a second one is a task. Nil when none is busy.
+    /// (`runc run`) and the container's init. Every warm sandbox has two processes, the runner
+    /// and its zygote; a third one is a task's. Nil when none is busy.
     static func busySandbox(of node: String) async -> (container: String, runtime: pid_t, initProcess: pid_t)? {
         let all = await processes()
-        let taskProcesses = Dictionary(grouping: all.filter { $0.uid == taskUID }) { containerID(in: $0.cgroups, node: node) }
-        for case let (container?, members) in taskProcesses where members.count >= 2 {
+        let byContainer = Dictionary(grouping: all) { containerID(in: $0.cgroups, node: node) }
+        for case let (container?, members) in byContainer where members.count >= 3 {
             guard let runtime = all.first(where: { $0.commandLine.contains(container) && $0.commandLine.contains("run") }),
                   let initProcess = all.first(where: { $0.parent == runtime.pid }) else { continue }
             return (container, runtime.pid, initProcess.pid)
@@ -61,11 +58,12 @@ enum HostProbe {
         return nil
     }
 
-    /// The sandbox container id (`<node>-<slot>-<random>`) a process's cgroup file names.
+    /// The sandbox container id (`<node>-<slot>-<random>`) a process's cgroup file names (task
+    /// processes are in its `task` cgroup below it).
     static func containerID(in cgroups: String, node: String) -> String? {
         for line in cgroups.split(separator: "\n") {
             guard let path = line.split(separator: ":", maxSplits: 2).last else { continue }
-            if let last = path.split(separator: "/").last, last.hasPrefix(node + "-") { return String(last) }
+            if let id = path.split(separator: "/").first(where: { $0.hasPrefix(node + "-") }) { return String(id) }
         }
         return nil
     }

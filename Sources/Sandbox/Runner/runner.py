@@ -165,7 +165,7 @@ def task_child(in_fd, out_fd, err_fd, uid, gid):
     import builtins
     import io
     import types
-    sys.stdin = sys.__stdin__ = open(os.devnull, encoding="utf-8")
+    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # fd 0 is /dev/null
     sys.stdout = sys.__stdout__ = io.TextIOWrapper(
         io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8", errors="surrogateescape")
     sys.stderr = sys.__stderr__ = io.TextIOWrapper(

@@ -221,7 +221,7 @@ def finish(code):
     return code
 
 
-# ---------------------------------------------------------------- the zygote (task uid)
+# ---------------------------------------------------------------- the zygote (runner uid)
 
 def zygote(sock, uid, gid):
     set_capabilities(ZYGOTE_CAPABILITIES)
@@ -239,7 +239,13 @@ def zygote(sock, uid, gid):
         except OSError:
             os._exit(1)
         if msg == b"T" and len(fds) == 3:
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError as e:
+                for fd in fds:
+                    os.close(fd)
+                sock.send(b"F" + f"the task could not be started: {e.strerror}".encode())
+                continue
             if pid == 0:
                 sock.close()
                 task_child(*fds, uid, gid)
@@ -260,6 +266,8 @@ def zygote(sock, uid, gid):
             except Exception as e:  # the runner must hear about it rather than lose the zygote
                 problems = [f"clean-up failed: {e!r}"]
             sock.send(b"D" + json.dumps(problems).encode())
+        elif msg == b"K":
+            continue  # a kill that came after its task ended
         else:
             os._exit(0)
 
@@ -277,7 +285,10 @@ def watch(sock, pid, uid, gid):
                     return os.waitpid(pid, 0)[1]
                 msg = sock.recv(64)
                 if msg == b"K" or not msg:
-                    sweep(uid, gid, wipe=False)
+                    try:
+                        sweep(uid, gid, wipe=False)
+                    except OSError:
+                        pass  # no fork at the pids limit: the deadline kills the sandbox, the clean-up reports it
                 if not msg:
                     poller.unregister(fd)
     finally:

@@ -121,12 +121,25 @@ import Testing
         #expect(allowances("ioprio_set") == [["0=1", "1=0"]])
     }
 
+    @Test func noProbeOfOtherProcessesCPUClocksNorOfThePageCache() {
+        for name in SeccompProfile.clockCalls { #expect(allowances(name).count == 1, "\(name)") }
+        let clock = SeccompProfile.make().syscalls.first { $0.names.contains("clock_gettime") }?.args
+        #expect(clock == [.init(index: 0, value: 16, op: "SCMP_CMP_LT")])
+        #expect(allowances("preadv2") == [["5&8=0"]] && allowances("pwritev2") == [["5&8=0"]])
+        let fadvise = SeccompProfile.make().syscalls.first { $0.names.contains("fadvise64") }?.args
+        #expect(fadvise == [.init(index: 3, value: 4, op: "SCMP_CMP_NE")])
+        let madvise = SeccompProfile.make().syscalls.first { $0.names.contains("madvise") }?.args
+        #expect(madvise?.map(\.value) == [20, 21] && madvise?.allSatisfy { $0.op == "SCMP_CMP_NE" } == true)
+    }
+
     @Test func procHidesOtherUsersProcessesButNotFromTheRunnersGroup() {
         let proc = builder().spec().mounts.first { $0.destination == "/proc" }
         #expect(proc?.options.contains("hidepid=2") == true)
         #expect(proc?.options.contains("gid=10000") == true)
         #expect(builder().spec().linux.sysctl == ["net.ipv4.tcp_max_tw_buckets": "0"])
-        #expect(builder().spec().linux.maskedPaths.contains("/proc/sys/kernel/random/boot_id"))
+        for path in ["/proc/sys/kernel/random/boot_id", "/proc/cmdline", "/proc/key-users"] {
+            #expect(builder().spec().linux.maskedPaths.contains(path), "\(path)")
+        }
     }
 
     @Test func jsonUsesSpecFieldNames() throws {

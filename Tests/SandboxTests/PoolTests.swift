@@ -107,7 +107,7 @@ struct PoolTests {
             let result = try await running.value
             #expect(result.status == .failed)
             #expect(result.errorKind == .sandbox)
-            #expect(result.detail?.contains("runtime process died") == true, "\(result.detail ?? "-")")
+            #expect(result.detail?.contains("runtime process died") == true, "\(result.detail ?? "-") \(result)")
             #expect(seconds(ContinuousClock.now - killed) < 10)
             let stateDir = SandboxConfiguration(nodeID: "x").stateRoot + "/" + id
             #expect(await eventually { !FileManager.default.fileExists(atPath: stateDir) }, "\(stateDir) is left")

@@ -42,7 +42,7 @@ struct BundleBuilder {
     static let maskedPaths = [
         "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
         "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats", "/sys/firmware",
-        "/sys/devices/virtual/powercap", "/proc/sys/kernel/random/boot_id",
+        "/sys/devices/virtual/powercap", "/proc/sys/kernel/random/boot_id", "/proc/cmdline", "/proc/key-users",
     ]
     /// Kernel parameters of the sandbox's network namespace: no TIME_WAIT entries, so a task never
     /// sees the connections of the tasks before it (the namespace has only `lo`).

@@ -31,6 +31,19 @@ enum SeccompProfile {
     /// Calls allowed only when their first argument is 0, meaning the caller itself: limits,
     /// scheduling policy, parameters and CPU affinity.
     static let selfOnly = ["prlimit64", "sched_setaffinity", "sched_setattr", "sched_setparam", "sched_setscheduler"]
+    /// Clocks allowed to the clock calls: the fixed ones (CLOCK_REALTIME … CLOCK_TAI are 0 to 11). A
+    /// negative id names another process's or thread's CPU clock, which no permission check guards:
+    /// a task would read the runner's and the zygote's CPU time, and with it earlier tasks' work.
+    static let clockCalls = ["clock_gettime", "clock_getres", "clock_nanosleep", "timer_create"]
+    static let clockIDLimit: UInt64 = 16
+    /// RWF_NOWAIT (preadv2/pwritev2 flag, argument 5) tells whether a page is in the page cache,
+    /// which every sandbox of the host shares with the host; POSIX_FADV_DONTNEED (fadvise64's
+    /// argument 3) and MADV_COLD/MADV_PAGEOUT (madvise's argument 2) evict shared file pages. Together
+    /// they are an evict-and-probe channel between tasks and a probe of what other tenants load.
+    static let RWF_NOWAIT: UInt64 = 0x8
+    static let POSIX_FADV_DONTNEED: UInt64 = 4
+    static let evictingAdvice: [UInt64] = [20, 21] // MADV_COLD, MADV_PAGEOUT
+
     /// `setpriority(PRIO_PROCESS, 0, …)` and `ioprio_set(IOPRIO_WHO_PROCESS, 0, …)`: the caller only.
     static let PRIO_PROCESS: UInt64 = 0, IOPRIO_WHO_PROCESS: UInt64 = 1
 
@@ -50,16 +63,17 @@ enum SeccompProfile {
         "move_pages", "migrate_pages", "nfsservctl", "io_setup", "io_submit", "io_destroy", "io_getevents",
         "io_cancel", "io_pgetevents", "sysfs", "ustat", "_sysctl", "clone3", "personality", "clone", "socket",
         "socketpair", "prlimit64", "setpriority", "ioprio_set", "sched_setaffinity", "sched_setattr",
-        "sched_setparam", "sched_setscheduler",
+        "sched_setparam", "sched_setscheduler", "preadv2", "pwritev2", "fadvise64", "madvise", "clock_gettime",
+        "clock_getres", "clock_nanosleep", "timer_create",
     ]
 
     /// System calls allowed without conditions.
     static let allowed: [String] = [
         "accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "capget", "capset", "chdir",
-        "chmod", "chown", "clock_getres", "clock_gettime", "clock_nanosleep", "close", "close_range",
+        "chmod", "chown", "close", "close_range",
         "connect", "copy_file_range", "creat", "dup", "dup2", "dup3", "epoll_create", "epoll_create1",
         "epoll_ctl", "epoll_pwait", "epoll_pwait2", "epoll_wait", "eventfd", "eventfd2", "execve", "execveat",
-        "exit", "exit_group", "faccessat", "faccessat2", "fadvise64", "fallocate", "fchdir", "fchmod",
+        "exit", "exit_group", "faccessat", "faccessat2", "fallocate", "fchdir", "fchmod",
         "fchmodat", "fchmodat2", "fchown", "fchownat", "fcntl", "fdatasync", "fgetxattr", "flistxattr", "flock",
         "fork", "fremovexattr", "fsetxattr", "fstat", "fstatfs", "fsync", "ftruncate", "futex", "futex_waitv",
         "futimesat", "get_mempolicy", "get_robust_list", "getcpu", "getcwd", "getdents", "getdents64",
@@ -68,12 +82,12 @@ enum SeccompProfile {
         "getsockname", "getsockopt", "gettid", "gettimeofday", "getuid", "getxattr", "inotify_add_watch",
         "inotify_init", "inotify_init1", "inotify_rm_watch", "ioctl", "ioprio_get", "kill",
         "lchown", "lgetxattr", "link", "linkat", "listen", "listxattr", "llistxattr", "lremovexattr", "lseek",
-        "lsetxattr", "lstat", "madvise", "mbind", "membarrier", "memfd_create", "mincore", "mkdir", "mkdirat",
+        "lsetxattr", "lstat", "mbind", "membarrier", "memfd_create", "mincore", "mkdir", "mkdirat",
         "mknod", "mknodat", "mlock", "mlock2", "mlockall", "mmap", "mprotect", "mq_getsetattr", "mq_notify",
         "mq_open", "mq_timedreceive", "mq_timedsend", "mq_unlink", "mremap", "msgctl", "msgget", "msgrcv",
         "msgsnd", "msync", "munlock", "munlockall", "munmap", "nanosleep", "newfstatat", "open", "openat",
         "openat2", "pause", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2", "poll", "ppoll", "prctl",
-        "pread64", "preadv", "preadv2", "pselect6", "pwrite64", "pwritev", "pwritev2", "read",
+        "pread64", "preadv", "pselect6", "pwrite64", "pwritev", "read",
         "readahead", "readlink", "readlinkat", "readv", "recvfrom", "recvmmsg", "recvmsg", "remap_file_pages",
         "removexattr", "rename", "renameat", "renameat2", "restart_syscall", "rmdir", "rseq", "rt_sigaction",
         "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn", "rt_sigsuspend",
@@ -86,7 +100,7 @@ enum SeccompProfile {
         "setreuid", "setrlimit", "setsid", "setsockopt", "setuid", "setxattr", "shmat", "shmctl", "shmdt",
         "shmget", "shutdown", "sigaltstack", "signalfd", "signalfd4", "splice", "stat", "statfs",
         "statx", "symlink", "symlinkat", "sync", "sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time",
-        "timer_create", "timer_delete", "timer_getoverrun", "timer_gettime", "timer_settime", "timerfd_create",
+        "timer_delete", "timer_getoverrun", "timer_gettime", "timer_settime", "timerfd_create",
         "timerfd_gettime", "timerfd_settime", "times", "tkill", "truncate", "umask", "uname", "unlink",
         "unlinkat", "utime", "utimensat", "utimes", "vfork", "vmsplice", "wait4", "waitid", "write", "writev",
     ]
@@ -124,6 +138,14 @@ enum SeccompProfile {
         rules.append(Rule(names: selfOnly, action: "SCMP_ACT_ALLOW", args: [arg(0, 0)]))
         rules.append(Rule(names: ["setpriority"], action: "SCMP_ACT_ALLOW", args: [arg(0, PRIO_PROCESS), arg(1, 0)]))
         rules.append(Rule(names: ["ioprio_set"], action: "SCMP_ACT_ALLOW", args: [arg(0, IOPRIO_WHO_PROCESS), arg(1, 0)]))
+        rules.append(Rule(names: clockCalls, action: "SCMP_ACT_ALLOW",
+                          args: [.init(index: 0, value: clockIDLimit, op: "SCMP_CMP_LT")]))
+        rules.append(Rule(names: ["preadv2", "pwritev2"], action: "SCMP_ACT_ALLOW",
+                          args: [.init(index: 5, value: RWF_NOWAIT, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ")]))
+        rules.append(Rule(names: ["fadvise64"], action: "SCMP_ACT_ALLOW",
+                          args: [.init(index: 3, value: POSIX_FADV_DONTNEED, op: "SCMP_CMP_NE")]))
+        rules.append(Rule(names: ["madvise"], action: "SCMP_ACT_ALLOW",
+                          args: evictingAdvice.map { .init(index: 2, value: $0, op: "SCMP_CMP_NE") }))
         for persona in personalities {
             rules.append(Rule(names: ["personality"], action: "SCMP_ACT_ALLOW",
                               args: [.init(index: 0, value: persona, op: "SCMP_CMP_EQ")]))

@@ -22,7 +22,8 @@ EOF on stdin makes the runner exit; the runtime then removes the sandbox.
 
 Security design:
 - Three kinds of process: the runner (PID 1, runner uid, no capabilities once started), the zygote
-  (runner uid, CAP_SETUID and CAP_SETGID only) and task processes (task uid, no capabilities). Tasks can neither signal, trace, read, re-limit nor re-schedule the runner or the
+  (runner uid, CAP_SETUID and CAP_SETGID only) and task processes (task uid, no capabilities, in a
+  session and so a scheduler autogroup of their own). Tasks can neither signal, trace, read, re-limit nor re-schedule the runner or the
   zygote: another uid, not dumpable, and /proc is mounted with hidepid=2 so that they do not even see
   them (the runner's gid is exempt). The seccomp profile also limits prlimit64, setpriority,
   sched_set* and ioprio_set to the caller itself. After every task the runner compares the zygote's
@@ -47,7 +48,9 @@ Security design:
   until the runner, which sees every process, finds none but itself and the zygote in any state: a
   zombie-looking thread group with a dead leader, a stopped, hidden or re-forking process all count.
   Only then does a last sweeper remove the SysV IPC objects and POSIX queues and empty the scratch
-  folders. The node checks the outcome from outside as well: the sandbox cgroup's own count of tasks
+  folders, and the runner waits until the network namespace holds no socket but its own pair with
+  the zygote (sockets in flight in an SCM_RIGHTS cycle, which no process holds, are freed by the
+  kernel's unix garbage collector, which closing a unix socket sets off). The node checks the outcome from outside as well: the sandbox cgroup's own count of tasks
   must be exactly the runner and the zygote. Anything odd is reported as an anomaly, and the node
   then recycles the sandbox.
 """
@@ -75,6 +78,7 @@ CAP_SETGID, CAP_SETUID = 6, 7
 ZYGOTE_CAPABILITIES = (1 << CAP_SETGID) | (1 << CAP_SETUID)
 TASK_OOM_SCORE_ADJ = "1000"
 TASK_CGROUP_FD = 3
+RUNNER_SOCKETS = 2  # the runner's socketpair with the zygote
 IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -144,6 +148,7 @@ def write_frame(fd, header, *sections):
 # ---------------------------------------------------------------- the task child (forked by the zygote)
 
 def task_child(in_fd, out_fd, err_fd, uid, gid):
+    os.setsid()  # a session, and so a scheduler autogroup, of its own: /proc/self/autogroup is per session
     os.close(TASK_CGROUP_FD)
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
@@ -378,7 +383,27 @@ def zygote_profile(pid):
     ioprio = libc.syscall(IOPRIO_GET, 1, pid) if IOPRIO_GET else None
     return {"limits": read_text(f"/proc/{pid}/limits"), "priority": stat[15], "nice": stat[16],
             "rt_priority": stat[37], "policy": stat[38], "cpus": sorted(os.sched_getaffinity(pid)),
-            "ioprio": ioprio, "umask": umask}
+            "ioprio": ioprio, "umask": umask, "autogroup": read_text(f"/proc/{pid}/autogroup")}
+
+
+def sockets_left():
+    """Sockets of the sandbox's network namespace beyond the runner's pair with the zygote. A task
+    can leave sockets (and the files, memfds and listeners sent with them) in flight in an SCM_RIGHTS
+    cycle that no process holds: only the kernel's unix garbage collector frees them."""
+    left = len(read_text("/proc/net/unix").splitlines()) - 1 - RUNNER_SOCKETS
+    for table in ("tcp", "tcp6", "udp", "udp6"):
+        try:
+            left += len(read_text(f"/proc/net/{table}").splitlines()) - 1
+        except FileNotFoundError:  # no IPv6 on this kernel
+            pass
+    return left
+
+
+def collect_unix_garbage():
+    """Closing a unix socket is what makes the kernel collect unreachable in-flight ones."""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    a.close()
+    b.close()
 
 
 def read_text(path):
@@ -542,7 +567,8 @@ class Runner:
 
     def clean_up(self):
         """Has the zygote's sweepers SIGKILL the task uid until no process but the runner and the zygote
-        is left in any state, then kill once more and wipe; checks that the zygote is as it was."""
+        is left in any state, then kill once more and wipe, and waits until no socket of a task is
+        left (in flight ones included); checks that the zygote is as it was."""
         problems = []
         deadline = time.monotonic() + KILL_SECONDS
         try:
@@ -553,6 +579,12 @@ class Runner:
                 problems += self.ask_zygote(b"S")
                 reap()
             problems += self.ask_zygote(b"W")
+            while sockets_left():
+                if time.monotonic() > deadline:
+                    problems.append(f"{sockets_left()} sockets outlived the task")
+                    break
+                collect_unix_garbage()
+                time.sleep(0.001)
         except (OSError, ZygoteFailed, ValueError) as e:
             problems.append(str(e) or e.__class__.__name__)
         reap()

@@ -43,11 +43,12 @@ Security design:
   most DRAIN_SECONDS and stops, even if a grandchild still holds the pipes. Should the zygote die
   under a task, the task child is the runner's (PID 1 inherits orphans) and its own exit status is
   still what is reported.
-- After every task the zygote forks a sweeper as the task uid that sends SIGKILL to every process it
-  may signal (kill(-1): the whole task uid in this PID namespace, atomically with respect to fork),
+- After every task the zygote, as the task uid for a moment (effective uid only), sends SIGKILL to
+  every process it may signal (kill(-1): the whole task uid in this PID namespace, atomically with
+  respect to fork),
   until the runner, which sees every process, finds none but itself and the zygote in any state: a
   zombie-looking thread group with a dead leader, a stopped, hidden or re-forking process all count.
-  Only then does a last sweeper remove the SysV IPC objects and POSIX queues and empty the scratch
+  Only then does a last sweep remove the SysV IPC objects and POSIX queues and empty the scratch
   folders, and the runner waits until the network namespace holds no socket but its own pair with
   the zygote (sockets in flight in an SCM_RIGHTS cycle, which no process holds, are freed by the
   kernel's unix garbage collector, which closing a unix socket sets off). The node checks the outcome from outside as well: the sandbox cgroup's own count of tasks
@@ -102,7 +103,7 @@ def set_capabilities(mask=0):
 
 
 def become_task_user(uid, gid):
-    """From the zygote's uid and capabilities to the task uid with none: for task children and sweepers."""
+    """From the zygote's uid and capabilities to the task uid with none, for good: for task children."""
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
@@ -290,10 +291,7 @@ def watch(sock, pid, uid, gid):
                     return os.waitpid(pid, 0)[1]
                 msg = sock.recv(64)
                 if msg == b"K" or not msg:
-                    try:
-                        sweep(uid, gid, wipe=False)
-                    except OSError:
-                        pass  # no fork at the pids limit: the deadline kills the sandbox, the clean-up reports it
+                    sweep(uid, gid, wipe=False)
                 if not msg:
                     poller.unregister(fd)
     finally:
@@ -301,34 +299,28 @@ def watch(sock, pid, uid, gid):
 
 
 def sweep(uid, gid, wipe):
-    """Forks a sweeper as the task uid: it SIGKILLs every process it may signal, which is every task
-    process and nothing else (kill(-1) spares PID 1 and the caller, and the zygote is another uid);
-    with `wipe`, it then removes SysV IPC objects and empties scratch. Returns what went wrong."""
-    report_r, report_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(report_r)
-        os.close(TASK_CGROUP_FD)
-        problems = []
+    """SIGKILLs every process the task uid may signal, which is every task process and nothing else
+    (kill(-1) spares PID 1 and the caller); with `wipe`, then removes SysV IPC objects and empties
+    scratch. The zygote does it as the task uid for a moment, but only as its effective uid: its real
+    and saved uid stay the runner's, so no task may signal, trace or re-limit it meanwhile (and the
+    seccomp rules keep every limit and scheduling call to the caller). Returns what went wrong."""
+    problems = []
+    os.setresgid(-1, gid, -1)
+    os.setresuid(-1, uid, -1)
+    try:
         try:
-            become_task_user(uid, gid)
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            if wipe:
-                remove_sysv_ipc(problems)
-                for folder in SCRATCH:
-                    wipe_folder(folder, problems)
-        except Exception as e:
-            problems.append(f"sweeper failed: {e!r}")
-        write_all(report_w, json.dumps(problems).encode())
-        os._exit(0)
-    os.close(report_w)
-    with os.fdopen(report_r, "rb") as f:
-        report = f.read()
-    os.waitpid(pid, 0)
-    return json.loads(report) if report else ["the sweeper died"]
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if wipe:
+            remove_sysv_ipc(problems)
+            for folder in SCRATCH:
+                wipe_folder(folder, problems)
+    finally:
+        os.setresuid(-1, os.getuid(), -1)
+        os.setresgid(-1, os.getgid(), -1)
+        set_dumpable(0)  # an id change makes a process dumpable when fs.suid_dumpable says so
+    return problems
 
 
 def others_present(keep):
@@ -387,16 +379,14 @@ def zygote_profile(pid):
 
 
 def sockets_left():
-    """Sockets of the sandbox's network namespace beyond the runner's pair with the zygote. A task
-    can leave sockets (and the files, memfds and listeners sent with them) in flight in an SCM_RIGHTS
-    cycle that no process holds: only the kernel's unix garbage collector frees them."""
-    left = len(read_text("/proc/net/unix").splitlines()) - 1 - RUNNER_SOCKETS
-    for table in ("tcp", "tcp6", "udp", "udp6"):
-        try:
-            left += len(read_text(f"/proc/net/{table}").splitlines()) - 1
-        except FileNotFoundError:  # no IPv6 on this kernel
-            pass
-    return left
+    """Sockets of the sandbox's network namespace (every family; the namespace's own count in
+    /proc/net/sockstat) beyond the runner's pair with the zygote. A task can leave sockets, and the
+    files, memfds and listeners sent with them, in flight in an SCM_RIGHTS cycle that no process
+    holds: only the kernel's unix garbage collector frees them."""
+    for line in read_text("/proc/net/sockstat").splitlines():
+        if line.startswith("sockets: used "):
+            return int(line.split()[2]) - RUNNER_SOCKETS
+    raise ValueError("/proc/net/sockstat has no socket count")
 
 
 def collect_unix_garbage():
@@ -460,7 +450,7 @@ class Runner:
         return reply[1:]
 
     def ask_zygote(self, request):
-        """Sends a sweep request (S: kill, W: kill and wipe) and returns the problems the sweeper met."""
+        """Sends a sweep request (S: kill, W: kill and wipe) and returns the problems the sweep met."""
         self.sock.send(request)
         return json.loads(self.ask(b"D"))
 
@@ -566,7 +556,7 @@ class Runner:
             raise ZygoteFailed("the zygote died, and the task's exit status with it") from None
 
     def clean_up(self):
-        """Has the zygote's sweepers SIGKILL the task uid until no process but the runner and the zygote
+        """Has the zygote's sweeps SIGKILL the task uid until no process but the runner and the zygote
         is left in any state, then kill once more and wipe, and waits until no socket of a task is
         left (in flight ones included); checks that the zygote is as it was."""
         problems = []

@@ -113,4 +113,25 @@ struct HardeningTests {
             #expect(probed.last == "8", "the other sandbox's tasks still get theirs")
         }
     }
+
+    @Test func aFolderChainDeeperThanPathMaxIsWipedWithoutRecyclingTheSandbox() async throws {
+        let deep = """
+            import os
+            cur = os.open("/tmp", os.O_RDONLY)
+            for i in range(20):
+                name = chr(97 + i) * 250
+                os.mkdir(name, dir_fd=cur)
+                os.chmod(name, 0o500, dir_fd=cur) if i == 19 else None
+                nxt = os.open(name, os.O_RDONLY, dir_fd=cur)
+                os.close(cur)
+                cur = nxt
+            """
+        try await withPool { pool in
+            let planted = try await pool.run(task(deep))
+            let next = try await pool.run(task("import os\nprint(sorted(os.listdir('/tmp')))"))
+            #expect(planted.status == .completed, "\(planted.stderr)")
+            #expect(next.stdout == "['main.py', 'payload.json']\n")
+            #expect(await pool.status().recycled == 0, "the wipe failed, so the sandbox was recycled")
+        }
+    }
 }

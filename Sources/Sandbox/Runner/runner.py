@@ -358,14 +358,36 @@ def wipe_folder(folder, problems):
 
 
 def remove_tree(path):
-    """Removes a folder the task may have made unreadable or unwritable (it is the zygote's uid)."""
-    os.chmod(path, 0o700)
-    for entry in os.scandir(path):
-        if entry.is_dir(follow_symlinks=False):
-            remove_tree(entry.path)
-        else:
-            os.unlink(entry.path)
-    os.rmdir(path)
+    """Removes a folder however deep and whatever modes the task gave it (it owned it): walks it by
+    file descriptor, one folder open at a time, so that no path grows past PATH_MAX."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    top = os.path.basename(path)
+    here = os.open(os.path.dirname(path), flags)
+    names = []  # the folders from `top` down to `here`
+    try:
+        sub = top
+        while True:
+            if sub is not None:
+                os.chmod(sub, 0o700, dir_fd=here)
+                below = os.open(sub, flags, dir_fd=here)
+                os.close(here)
+                here = below
+                names.append(sub)
+            sub = None
+            for entry in list(os.scandir(here)):
+                if entry.is_dir(follow_symlinks=False):
+                    sub = entry.name
+                    break
+                os.unlink(entry.name, dir_fd=here)
+            if sub is None:  # `here` is empty: go up and remove it
+                above = os.open("..", flags, dir_fd=here)
+                os.close(here)
+                here = above
+                os.rmdir(names.pop(), dir_fd=here)
+                if not names:
+                    return
+    finally:
+        os.close(here)
 
 
 def zygote_profile(pid):

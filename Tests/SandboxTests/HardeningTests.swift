@@ -68,7 +68,10 @@ struct HardeningTests {
             let sandbox = try #require(await pool.warmSandbox(id) as? OCISandbox)
             let zygote = try #require(runnerAndZygote(of: sandbox).zygote)
             let running = Task { try await pool.run(task("import time\ntime.sleep(1)\nprint('done')\nraise SystemExit(4)")) }
-            #expect(await eventually { sandbox.hostPIDs.count >= 3 })
+            // The child takes the task uid only once it has its code: from then on the script runs.
+            // (A zygote that dies before that takes a task that never ran: sandbox trouble, rightly.)
+            let taskUID = "\(sandbox.identity.taskUID)"
+            #expect(await eventually { sandbox.hostPIDs.contains { statusField("Uid", of: $0).first == taskUID } })
             kill(zygote, SIGKILL)
             let r = try await running.value
             #expect(r.errorKind == .exitCode, "\(r.detail ?? "")")

@@ -22,7 +22,6 @@ protocol CgroupHierarchy: Sendable {
     /// The kernel's own count of tasks (threads, zombies not yet reaped included) in the sandbox's
     /// cgroup (`pids.current`); nil when the pids controller is not there.
     func taskCount(id: String) -> Int?
-
     /// Ids of sandbox cgroups (under Continuum's folder) whose names start with `prefix`.
     func sandboxIDs(prefix: String) -> [String]
     /// Removes the sandbox's (empty) cgroup folders.

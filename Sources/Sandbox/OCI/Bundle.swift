@@ -34,11 +34,10 @@ struct BundleBuilder {
         let mib: Int64 = 1 << 20, task = Int64(c.memoryMB) * mib
         return TaskCgroupLimits(taskMemoryBytes: task, socketBufferBytes: task / socketBufferShare,
                                 sandboxMemoryBytes: task + Int64(runnerReserveMB) * mib, pids: Int64(c.pidsLimit),
-                                cpuQuota: cpuQuota(c), cpuPeriod: cpuPeriod)
+                                cpuQuota: Int64((c.cpuLimit * Double(cpuPeriod)).rounded()), cpuPeriod: cpuPeriod)
     }
 
     static let cpuPeriod: UInt64 = 100_000
-    static func cpuQuota(_ c: SandboxConfiguration) -> Int64 { Int64((c.cpuLimit * Double(cpuPeriod)).rounded()) }
     static let maskedPaths = [
         "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
         "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats", "/sys/firmware",
@@ -68,15 +67,14 @@ struct BundleBuilder {
         mounts += hostBinds.map { .init(destination: $0, type: "bind", source: $0, options: ro) }
         mounts.append(.init(destination: Self.runnerPath, type: "bind", source: runnerHostPath, options: ro))
 
-        let sandboxMemory = Int64(c.memoryMB + Self.runnerReserveMB) * mib
+        let limits = Self.taskCgroupLimits(c)
         let fileSizeLimit = UInt64(max(c.scratchMB, c.shmMB) + 16) * UInt64(mib)
         return OCISpec(
             process: .init(
                 user: .init(uid: identity.runnerUID, gid: identity.runnerUID, additionalGids: nil),
                 args: [Self.python, "-I", "-S", Self.runnerPath, "\(identity.taskUID)", "\(identity.taskUID)"],
-                env: ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", "USER=sandbox",
-                      "LOGNAME=sandbox",
-                      "PYTHONDONTWRITEBYTECODE=1"],
+                env: ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8",
+                      "USER=sandbox", "LOGNAME=sandbox", "PYTHONDONTWRITEBYTECODE=1"],
                 cwd: "/tmp",
                 capabilities: .init(bounding: Self.runnerCapabilities, effective: Self.runnerCapabilities,
                                     inheritable: Self.runnerCapabilities, permitted: Self.runnerCapabilities,
@@ -96,9 +94,9 @@ struct BundleBuilder {
                 cgroupsPath: cgroupsPath,
                 resources: .init(
                     devices: [.init(allow: false, access: "rwm")],
-                    memory: .init(limit: sandboxMemory, swap: sandboxMemory),
-                    cpu: .init(quota: Self.cpuQuota(c), period: Self.cpuPeriod),
-                    pids: .init(limit: Int64(c.pidsLimit))),
+                    memory: .init(limit: limits.sandboxMemoryBytes, swap: limits.sandboxMemoryBytes),
+                    cpu: .init(quota: limits.cpuQuota, period: limits.cpuPeriod),
+                    pids: .init(limit: limits.pids)),
                 seccomp: SeccompProfile.make(),
                 sysctl: Self.sysctl,
                 maskedPaths: Self.maskedPaths,

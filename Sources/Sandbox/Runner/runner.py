@@ -23,12 +23,12 @@ EOF on stdin makes the runner exit; the runtime then removes the sandbox.
 Security design:
 - Three kinds of process: the runner (PID 1, runner uid, no capabilities once started), the zygote
   (runner uid, CAP_SETUID and CAP_SETGID only) and task processes (task uid, no capabilities, in a
-  session and so a scheduler autogroup of their own). Tasks can neither signal, trace, read, re-limit nor re-schedule the runner or the
-  zygote: another uid, not dumpable, and /proc is mounted with hidepid=2 so that they do not even see
-  them (the runner's gid is exempt). The seccomp profile also limits prlimit64, setpriority,
-  sched_set* and ioprio_set to the caller itself. After every task the runner compares the zygote's
-  limits, scheduling, CPU set, I/O class and umask with what they were at start; any change is an
-  anomaly, and the node recycles the sandbox.
+  session and so a scheduler autogroup of their own). Tasks can neither signal, trace, read,
+  re-limit nor re-schedule the runner or the zygote: another uid, not dumpable, and /proc is mounted
+  with hidepid=2 so that they do not even see them (the runner's gid is exempt). The seccomp profile
+  also limits prlimit64, setpriority, sched_set* and ioprio_set to the caller itself. After every
+  task the runner compares the zygote's limits, scheduling, CPU set, I/O class, umask and autogroup
+  with what they were at start; any change is an anomaly, and the node recycles the sandbox.
 - The zygote is forked before any task arrives and never sees a payload or an output. Each task runs
   in a fresh child forked from it. Before the child gets its input, the zygote writes its pid into
   fd 3: the child and everything it starts live in the task cgroup, a memory cgroup of their own
@@ -45,13 +45,13 @@ Security design:
   still what is reported.
 - After every task the zygote, as the task uid for a moment (effective uid only), sends SIGKILL to
   every process it may signal (kill(-1): the whole task uid in this PID namespace, atomically with
-  respect to fork),
-  until the runner, which sees every process, finds none but itself and the zygote in any state: a
-  zombie-looking thread group with a dead leader, a stopped, hidden or re-forking process all count.
-  Only then does a last sweep remove the SysV IPC objects and POSIX queues and empty the scratch
-  folders, and the runner waits until the network namespace holds no socket but its own pair with
-  the zygote (sockets in flight in an SCM_RIGHTS cycle, which no process holds, are freed by the
-  kernel's unix garbage collector, which closing a unix socket sets off). The node checks the outcome from outside as well: the sandbox cgroup's own count of tasks
+  respect to fork), until the runner, which sees every process, finds none but itself and the
+  zygote in any state: a zombie-looking thread group with a dead leader, a stopped, hidden or
+  re-forking process all count. Only then does a last sweep remove the SysV IPC objects and POSIX
+  queues and empty the scratch folders, and the runner waits until the network namespace holds no
+  socket but its own pair with the zygote (sockets in flight in an SCM_RIGHTS cycle, which no
+  process holds, are freed by the kernel's unix garbage collector, which closing a unix socket sets
+  off). The node checks the outcome from outside as well: the sandbox cgroup's own count of tasks
   must be exactly the runner and the zygote. Anything odd is reported as an anomaly, and the node
   then recycles the sandbox.
 """
@@ -391,7 +391,8 @@ def remove_tree(path):
 
 
 def zygote_profile(pid):
-    """What no task may change in the zygote: rlimits, nice, priority and policy, CPU set, I/O class, umask."""
+    """What no task may change in the zygote: rlimits, nice, priority and policy, CPU set, I/O class,
+    umask and scheduler autogroup."""
     stat = read_text(f"/proc/{pid}/stat").rpartition(")")[2].split()
     umask = [l for l in read_text(f"/proc/{pid}/status").splitlines() if l.startswith("Umask:")]
     ioprio = libc.syscall(IOPRIO_GET, 1, pid) if IOPRIO_GET else None

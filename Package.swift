@@ -83,7 +83,7 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], exclude: ["redteam"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "NodeTests", dependencies: ["Node", "Store", "Sandbox"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
         // The chaos suite's pure part: fault plan, task mix, log reading, invariants, report.

@@ -215,9 +215,29 @@ public final class Node: Service, Sendable {
             group.addTask { await self.pollLoop() }
             if self.configuration.notify { group.addTask { await self.listenLoop() } }
             if let gossip = self.peers.gossip {
+                group.addTask { await self.backlogLoop() }
                 group.addTask { await self.wakeLoop(gossip) }
                 group.addTask { await self.membershipLoop(gossip) }
             }
+        }
+    }
+
+    /// How often the head of the queue is sampled, and how much of it: what the priority split
+    /// follows. The sample is a bounded walk of the claim index.
+    static let backlogSampling = (period: Duration.seconds(1), tasks: 2000)
+
+    /// Samples the head of the queue for the priority split (with gossip only: alone, this node
+    /// owns the whole range anyway). When the new split puts work in this node's slice, it
+    /// claims at once: wake-ups sent under the old split may have gone to another peer.
+    private func backlogLoop() async {
+        while !Task.isCancelled {
+            do {
+                peers.sampled(try await store.backlogHead(limit: Self.backlogSampling.tasks))
+                if (peers.backlogShare?.inOwnSlice ?? 0) > 0 { doorbell.ring() }
+            } catch {
+                logger.warning("cannot sample the backlog; the priority split keeps the last sample", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: Self.backlogSampling.period)
         }
     }
 
@@ -330,7 +350,7 @@ public final class Node: Service, Sendable {
             running: await running.taskIDs,
             sandboxPool: await pool.status(),
             members: peers.members,
-            priorityRange: .init(min: ownRange.lowerBound, max: ownRange.upperBound),
+            priorityRange: .init(min: ownRange.lowerBound, max: ownRange.upperBound, backlog: peers.backlogShare),
             gossipDrops: peers.gossip.map { Dictionary(uniqueKeysWithValues: $0.dropCounts.map { ("\($0.key)", $0.value) }) })
     }
 }

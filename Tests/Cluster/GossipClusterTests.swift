@@ -86,6 +86,69 @@ struct GossipClusterTests {
         for node in nodes { #expect(await node.stop() == 0) }
     }
 
+    @Test("three peers, tasks at priorities 0…9: every slice holds work, /status shows it, and each peer claims at least a fifth",
+          .timeLimit(.minutes(3)))
+    func splitFollowsTheBacklog() async throws {
+        let database = try await TestDatabase.make()
+        let ports = try (0..<3).map { _ in try freePort() }
+        var nodes: [NodeProcess] = []
+        for index in 0..<3 {
+            // A 60 s poll: only wake-ups (notifications routed by the split) make a peer claim.
+            nodes.append(try await NodeProcess.start(databaseURL: database.url, id: NodeProcess.uniqueID("b\(index)"), slots: 2, [
+                "CONTINUUM_GOSSIP_BIND": "127.0.0.1:\(ports[index])",
+                "CONTINUUM_GOSSIP_SEEDS": "127.0.0.1:\(ports[0])",
+                "CONTINUUM_CLUSTER_KEY": Self.key,
+                "POLLING_INTERVAL": "60",
+                "CONTINUUM_DRAIN_GRACE": "0",
+            ]))
+        }
+        let converged = await eventually(within: .seconds(15)) {
+            await Self.allSee(nodes) { $0.members.values.filter { $0 == "alive" }.count == 3 }
+        }
+        try #require(converged)
+        let queue = Queue(database)
+        func submit(dueIn seconds: Int) async throws {
+            try await queue.sql("""
+                WITH code AS (INSERT INTO codes (code) VALUES ('pass') RETURNING id)
+                INSERT INTO tasks (name, payload, code, priority, run_at)
+                SELECT 'spread', '{}', code.id, g % 10, now() + \(seconds) * interval '1 second'
+                FROM code, generate_series(0, 599) AS g
+                """)
+        }
+        func expectEachClaimedAFifth(of batch: String) async throws {
+            let (done, rows) = try await queue.waitForRows(within: .seconds(40)) { rows in
+                rows.allSatisfy { $0.status == "completed" }
+            }
+            #expect(done, "\(batch): \(rows.filter { $0.status != "completed" }.count) not completed")
+            let claimed = Dictionary(grouping: rows, by: { $0.workerID ?? "none" }).mapValues(\.count)
+            print("gossip-cluster: \(batch), claimed by peer: \(claimed.sorted { $0.key < $1.key })")
+            for node in nodes {
+                #expect((claimed[node.id] ?? 0) >= 120, "\(batch): \(node.id) claimed \(claimed[node.id] ?? 0) of 600: \(claimed)")
+            }
+        }
+
+        // Due in a few seconds: the backlog stands still while the peers sample and split it.
+        try await submit(dueIn: 6)
+        var shares: [String: Int] = [:]
+        let split = await eventually(within: .seconds(5)) {
+            for node in nodes {
+                let backlog = ((try? await node.status())?["priority_range"] as? [String: Any])?["backlog"] as? [String: Int]
+                guard backlog?["sampled"] == 600, let own = backlog?["in_own_slice"] else { return false }
+                shares[node.id] = own
+            }
+            return shares.values.reduce(0, +) == 600 && shares.values.allSatisfy { $0 >= 120 }
+        }
+        #expect(split, "backlog in each peer's own slice, of 600: \(shares)")
+        try await expectEachClaimedAFifth(of: "600 tasks due later")
+
+        // Due at once: the notifications go out under the split of an empty queue, and the
+        // peers follow as soon as they sample the new backlog.
+        try await queue.sql("DELETE FROM tasks")
+        try await submit(dueIn: 0)
+        try await expectEachClaimedAFifth(of: "600 tasks due now")
+        for node in nodes { #expect(await node.stop() == 0) }
+    }
+
     @Test("kill -9 of a peer: the others mark it dead, re-split the range, and one of them revokes its leases long before the TTL",
           .timeLimit(.minutes(2)))
     func deadPeerRevoked() async throws {

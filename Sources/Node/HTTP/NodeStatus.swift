@@ -14,9 +14,23 @@ public struct NodeStatus: Sendable, Codable {
         public var incarnation: Int
     }
 
+    /// The slice of priorities this node claims first, and how much of the sampled backlog (the
+    /// head of the queue the split follows) lies in it; the sample is nil without gossip.
     public struct PriorityRange: Sendable, Codable {
         public var min: Int
         public var max: Int
+        public var backlog: Backlog?
+
+        /// Pending tasks at the head of the queue, and how many of them are in this slice.
+        public struct Backlog: Sendable, Codable {
+            public var sampled: Int
+            public var inOwnSlice: Int
+
+            enum CodingKeys: String, CodingKey {
+                case sampled
+                case inOwnSlice = "in_own_slice"
+            }
+        }
     }
 
     public var nodeID: String

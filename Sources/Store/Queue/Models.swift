@@ -133,3 +133,14 @@ public struct QueueStatistics: Sendable, Equatable {
     public var latencyP95: Double?
     public var latencyP99: Double?
 }
+
+/// How many tasks wait at one priority.
+public struct PriorityCount: Sendable, Hashable {
+    public let priority: Int
+    public let count: Int
+
+    public init(priority: Int, count: Int) {
+        self.priority = priority
+        self.count = count
+    }
+}

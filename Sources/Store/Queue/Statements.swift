@@ -135,6 +135,15 @@ public enum Statements {
         WHERE id = $1 AND fence = $2 AND status = 'running'
         """
 
+    /// $1 how many. The head of the queue, the pending tasks a claim would take first, counted by
+    /// priority: a bounded walk of the claim index however long the queue is.
+    public static let backlogHead = """
+        SELECT priority, count(*) AS n FROM (
+            SELECT priority FROM tasks WHERE status = 'pending' ORDER BY priority, id LIMIT $1::int
+        ) AS head
+        GROUP BY priority ORDER BY priority
+        """
+
     public static let countsByStatus = "SELECT status, count(*) FROM tasks GROUP BY status"
 
     /// $1 window seconds.

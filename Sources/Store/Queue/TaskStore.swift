@@ -377,6 +377,20 @@ public final class TaskStore: Sendable {
             latencyP99: window.value(0, "p99").flatMap(Double.init))
     }
 
+    /// How many of the first `limit` pending tasks, in claim order, wait at each priority: what
+    /// the peers split the priority range by.
+    public func backlogHead(limit: Int) async throws(StoreError) -> [PriorityCount] {
+        let rows = try await run("backlog", idempotent: true) { connection throws(StoreError) in
+            try connection.execute(Statements.backlogHead, [String(limit)])
+        }
+        return try rows.rows.map { row throws(StoreError) in
+            guard row.count == 2, let priority = row[0].flatMap(Int.init), let count = row[1].flatMap(Int.init) else {
+                throw .database(sqlState: "XX000", message: "the backlog query answered a malformed row: \(row)")
+            }
+            return PriorityCount(priority: priority, count: count)
+        }
+    }
+
     /// Wake-ups from LISTEN/NOTIFY on a dedicated connection (PostgreSQL only). The stream
     /// reconnects by itself after a server restart and then yields `.resynchronized`.
     public func signals() -> AsyncStream<QueueSignal> {

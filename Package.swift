@@ -45,10 +45,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The typed events a node logs about each attempt, which the chaos suite reads back.
+        .target(name: "TaskEvents"),
         .target(
             name: "Node",
             dependencies: [
                 "Store",
+                "TaskEvents",
                 "Sandbox",
                 "Gossip",
                 .product(name: "Logging", package: "swift-log"),
@@ -87,7 +90,7 @@ let package = Package(
         .testTarget(name: "NodeTests", dependencies: ["Node", "Store", "Sandbox"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
         // The chaos suite's pure part: fault plan, task mix, log reading, invariants, report.
-        .target(name: "ChaosKit", path: "Tests/ChaosKit"),
+        .target(name: "ChaosKit", dependencies: ["TaskEvents"], path: "Tests/ChaosKit"),
         .testTarget(name: "ChaosKitTests", dependencies: ["ChaosKit"]),
         .testTarget(name: "Cluster", dependencies: ["Store", "TestSupport", "ChaosKit"]),
     ],

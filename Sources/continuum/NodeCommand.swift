@@ -5,7 +5,9 @@ import Logging
 import Metrics
 import Node
 import Prometheus
+import Sandbox
 import ServiceLifecycle
+import Store
 
 /// `continuum node`: one peer, until SIGTERM/SIGINT; then it drains and exits 0.
 struct NodeCommand: AsyncParsableCommand {
@@ -33,14 +35,16 @@ struct NodeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-        let node = try CommandFailure.wrap { try Node(configuration: configuration, logger: logger) }
+        let store = TaskStore(configuration: configuration.database, logger: logger)
+        let pool = try CommandFailure.wrap { try SandboxPool(configuration: configuration.sandbox, logger: logger) }
+        let node = Node(configuration: configuration, queue: store, runner: pool, logger: logger)
         if migrate {
-            try await CommandFailure.wrap { () async throws in try await node.taskStore.migrate() }
+            try await CommandFailure.wrap { () async throws in try await store.migrate() }
         }
         var httpLogger = logger
         httpLogger.logLevel = .warning
         let app = Application(
-            router: APIServer.router(node: node, registry: registry),
+            router: APIServer.router(node: node, store: store, registry: registry),
             configuration: .init(address: .hostname(configuration.apiHost, port: configuration.apiPort), serverName: "continuum"),
             services: [node],
             onServerRunning: { channel in

@@ -3,20 +3,21 @@ import Testing
 
 @Suite("Reading task events from node logs")
 struct NodeLogTests {
-    @Test("started, completed, failed, retried, handed back, lost-lease and unconfirmed-write lines become events; other lines do not")
+    @Test("lines with a typed event field become events (last occurrence of a key wins over look-alikes inside free text); lines without one, with an unknown kind or missing ids do not")
     func parsesTaskLines() {
         let log = """
             2026-11-25T14:16:00+0000 info continuum.node: lease_ttl=3.0 seconds node_id=p1 slots=2 [Node] node started
-            2026-11-25T14:16:01+0000 debug continuum.node: attempt=1 fence=4 node_id=p1 task_id=17 [Node] task started
-            2026-11-25T14:16:01+0000 debug continuum.node: attempt=1 fence=4 node_id=p1 task_id=17 [Node] task completed
-            2026-11-25T14:16:02+0000 debug continuum.node: attempt=2 error=exit_code fence=9 node_id=p1 task_id=18 [Node] task failed
-            2026-11-25T14:16:02+0000 info continuum.node: attempt=1 delay_s=1.0 detail=the sandbox died fence=5 node_id=p2 task_id=19 [Node] engine trouble; retry scheduled
-            2026-11-25T14:16:03+0000 warning continuum.node: attempt=3 fence=12 node_id=p2 task_id=20 [Node] lease lost while running; the sandbox was killed and nothing is written
-            2026-11-25T14:16:03+0000 warning continuum.node: attempt=3 detail=held by p1 fence=13 node_id=p2 task_id=21 [Node] result rejected: the lease was lost
-            2026-11-25T14:16:04+0000 info continuum.node: attempt=1 fence=14 node_id=p2 task_id=22 [Node] task handed back to the queue on shutdown
-            2026-11-25T14:16:05+0000 error continuum.node: attempt=2 error=PostgreSQL is unavailable fence=15 node_id=p2 task_id=23 [Node] could not confirm the result write; unless it landed, the lease expires and the task runs again
-            2026-11-25T14:16:04+0000 debug continuum.node: attempt=1 fence=14 node_id=p2 task_id=22 [Node] task started again
-            2026-11-25T14:16:04+0000 debug continuum.node: fence=14 node_id=p2 [Node] task started
+            2026-11-25T14:16:01+0000 debug continuum.node: attempt=1 event=started fence=4 node_id=p1 task_id=17 [Node] task started
+            2026-11-25T14:16:01+0000 debug continuum.node: attempt=1 event=completed fence=4 node_id=p1 task_id=17 [Node] task completed
+            2026-11-25T14:16:02+0000 debug continuum.node: attempt=2 error=exit_code event=failed fence=9 node_id=p1 task_id=18 [Node] task failed
+            2026-11-25T14:16:02+0000 info continuum.node: attempt=1 delay_s=1.0 detail=the sandbox died task_id=666 fence=1 event=completed event=retry_scheduled fence=5 node_id=p2 task_id=19 [Node] engine trouble; retry scheduled
+            2026-11-25T14:16:03+0000 warning continuum.node: attempt=3 event=lease_lost fence=12 node_id=p2 task_id=20 [Node] lease lost while running; the sandbox was killed and nothing is written
+            2026-11-25T14:16:03+0000 warning continuum.node: attempt=3 detail=held by p1 event=lease_lost fence=13 node_id=p2 task_id=21 [Node] result rejected: the lease was lost
+            2026-11-25T14:16:04+0000 info continuum.node: attempt=1 event=handed_back fence=14 node_id=p2 task_id=22 [Node] task handed back to the queue
+            2026-11-25T14:16:05+0000 error continuum.node: attempt=2 error=PostgreSQL is unavailable event=write_unconfirmed fence=15 node_id=p2 task_id=23 [Node] could not confirm the result write; unless it landed, the lease expires and the task runs again
+            2026-11-25T14:16:04+0000 debug continuum.node: attempt=1 event=startled fence=14 node_id=p2 task_id=22 [Node] task started again
+            2026-11-25T14:16:04+0000 debug continuum.node: event=started fence=14 node_id=p2 [Node] task started
+            2026-11-25T14:16:06+0000 debug continuum.node: attempt=1 fence=16 node_id=p2 task_id=24 [Node] task completed
             garbage line
             """
         let events = NodeLog.events(in: log)

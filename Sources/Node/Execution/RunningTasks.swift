@@ -21,6 +21,8 @@ actor RunningTasks {
     var count: Int { entries.count }
     var leases: [Lease] { entries.values.map(\.lease) }
     var taskIDs: [Int64] { entries.keys.sorted() }
+    /// The Swift tasks running the held tasks, to await.
+    var handles: [Task<Void, Never>] { entries.values.compactMap(\.handle) }
 
     func insert(_ lease: Lease) {
         entries[lease.taskID] = Entry(lease: lease)

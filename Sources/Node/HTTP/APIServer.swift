@@ -11,10 +11,10 @@ public enum APIServer {
     /// Largest request body accepted by `POST /tasks`.
     static let maxBody = 8 << 20
 
-    /// The router for `node`, exporting `registry` at `/metrics`.
-    public static func router(node: Node, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+    /// The router for `node`, which submits to and reads tasks from `store` and exports
+    /// `registry` at `/metrics`.
+    public static func router(node: Node, store: TaskStore, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
         let router = Router()
-        let store = node.taskStore
         let token = node.configuration.apiToken
 
         router.get("/healthz") { _, _ in json(["status": "ok"]) }

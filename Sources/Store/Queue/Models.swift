@@ -50,6 +50,20 @@ public struct ClaimedTask: Sendable, Equatable {
     public var attempt: Int
     public var maxAttempts: Int
     public var timeoutSeconds: Double?
+
+    public init(
+        lease: Lease, name: String = "", code: String, payloadJSON: String = "{}", priority: Int = 0,
+        attempt: Int = 1, maxAttempts: Int = 3, timeoutSeconds: Double? = nil
+    ) {
+        self.lease = lease
+        self.name = name
+        self.code = code
+        self.payloadJSON = payloadJSON
+        self.priority = priority
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.timeoutSeconds = timeoutSeconds
+    }
 }
 
 /// What a finished script produced. Text is stored as valid UTF-8 without NUL characters.

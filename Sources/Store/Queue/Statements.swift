@@ -5,6 +5,10 @@ public enum Statements {
     /// $1 code, $2 hash, $3 name, $4 description, $5 payload, $6 priority, $7 max_attempts,
     /// $8 timeout_seconds. Returns no row only when a concurrent insert of the same code raced
     /// this one; the caller then runs it again.
+    ///
+    /// The payload is validated by the `::jsonb` cast. Its text goes to `payload_text` only when
+    /// JSONB would print it differently (exponents, key order, spacing), so that the script sees
+    /// it exactly as submitted; a payload JSONB prints back unchanged is stored once.
     /// `codes.id` is whatever the table's default makes: BIGSERIAL, or the Go version's UUID.
     public static let submit = """
         WITH inserted AS (
@@ -12,8 +16,9 @@ public enum Statements {
         ), code_id AS (
             SELECT id FROM inserted UNION ALL SELECT id FROM codes WHERE hash = $2 LIMIT 1
         )
-        INSERT INTO tasks (name, description, payload, code, priority, max_attempts, timeout_seconds)
-        SELECT $3, $4, $5::jsonb, code_id.id, $6::int, $7::int, $8::float8 FROM code_id
+        INSERT INTO tasks (name, description, payload, payload_text, code, priority, max_attempts, timeout_seconds)
+        SELECT $3, $4, $5::text::jsonb, nullif($5::text, $5::text::jsonb::text), code_id.id, $6::int, $7::int, $8::float8
+        FROM code_id
         RETURNING id
         """
 
@@ -46,12 +51,14 @@ public enum Statements {
         """
 
     /// The columns of `tasks` a claim answers with, gathered in the CTE `claimed`.
-    private static let claimedColumns = "id, fence, name, payload, code, priority, attempts, max_attempts, timeout_seconds"
+    private static let claimedColumns = "id, fence, name, payload, payload_text, code, priority, attempts, max_attempts, timeout_seconds"
 
-    /// A claim's answer over the CTE `claimed`: each task with its code, in queue order. A NULL
-    /// payload (a Go-style insert naming none) stays NULL and means JSON `null`.
+    /// A claim's answer over the CTE `claimed`: each task with its code, in queue order. The
+    /// payload is its text as submitted when JSONB would print it differently (`payload_text`),
+    /// else JSONB's; NULL (a Go-style insert naming no payload) stays NULL and means JSON `null`.
     private static let claimAnswer = """
-        SELECT claimed.id, claimed.fence, claimed.name, claimed.payload::text AS payload,
+        SELECT claimed.id, claimed.fence, claimed.name,
+               coalesce(claimed.payload_text, claimed.payload::text) AS payload,
                codes.code AS source, claimed.priority, claimed.attempts, claimed.max_attempts,
                claimed.timeout_seconds
         FROM claimed LEFT JOIN codes ON codes.id = claimed.code
@@ -168,7 +175,7 @@ public enum Statements {
 
     /// $1 id.
     public static let task = """
-        SELECT id, name, status, priority, payload::text AS payload, output, stderr,
+        SELECT id, name, status, priority, coalesce(payload_text, payload::text) AS payload, output, stderr,
             exit_code, error, last_error, attempts, max_attempts, fence, worker_id, created::text AS created,
             started::timestamptz::text AS started, finished::timestamptz::text AS finished, output_truncated
         FROM tasks WHERE id = $1

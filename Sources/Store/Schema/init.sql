@@ -41,6 +41,11 @@ CREATE TABLE IF NOT EXISTS tasks (
 -- payload stores NULL (which the claim hands the script as JSON null). New rows get '{}'. The
 -- column stays nullable: SET NOT NULL would fail on a database that still holds NULL payloads.
 ALTER TABLE tasks ALTER COLUMN payload SET DEFAULT '{}';
+-- The payload's text as submitted, when JSONB would print it differently: JSONB prints numbers
+-- without an exponent (1e20 comes back as an integer to Python) and reorders object keys. Only
+-- `submit` writes it, and only then; the claim and reads answer coalesce(payload_text, payload).
+-- A hand edit of `payload` must clear it. NULL by default, so Go-style inserts keep working.
+ALTER TABLE tasks ADD COLUMN IF NOT EXISTS payload_text TEXT;
 -- Columns a correct queue needs beyond the Go version's. Every one has a default, so plain
 -- `INSERT INTO tasks (name, description, payload, code, priority)` keeps working.
 ALTER TABLE tasks ADD COLUMN IF NOT EXISTS attempts INTEGER NOT NULL DEFAULT 0;

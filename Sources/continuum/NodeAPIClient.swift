@@ -11,14 +11,18 @@ struct NodeAPIClient {
 
     /// Posts the task, prints `{"id": N}` or, with `wait`, the finished task; exits 1 unless it completed.
     func submit(_ task: NewTask, wait: Bool) async throws {
-        guard let payload = try? JSONSerialization.jsonObject(with: Data(task.payloadJSON.utf8), options: .fragmentsAllowed) else {
+        guard (try? JSONSerialization.jsonObject(with: Data(task.payloadJSON.utf8), options: .fragmentsAllowed)) != nil else {
             throw CommandFailure(description: "the payload is not valid JSON: \(task.payloadJSON.prefix(80))")
         }
-        var body: [String: Any] = [
-            "code": task.code, "payload": payload, "priority": task.priority, "name": task.name, "max_attempts": task.maxAttempts,
+        var fields: [String: Any] = [
+            "code": task.code, "priority": task.priority, "name": task.name, "max_attempts": task.maxAttempts,
         ]
-        if let timeout = task.timeoutSeconds { body["timeout"] = timeout }
-        let (data, status) = try await request("/tasks", body: try JSONSerialization.data(withJSONObject: body, options: .fragmentsAllowed))
+        if let timeout = task.timeoutSeconds { fields["timeout"] = timeout }
+        // The payload goes in as its text, not decoded and re-encoded (that would reorder its keys
+        // and reprint its numbers): `{"payload": <text>, ...the other fields}`.
+        let others = try JSONSerialization.data(withJSONObject: fields)
+        let body = Data("{\"payload\": ".utf8) + Data(task.payloadJSON.utf8) + Data(", ".utf8) + others.dropFirst()
+        let (data, status) = try await request("/tasks", body: body)
         guard status == 201, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let id = (object["id"] as? NSNumber)?.int64Value else {
             throw CommandFailure(description: "\(base) refused the task (\(status)): \(Self.message(data))")
         }

@@ -336,6 +336,66 @@ struct NodeProcessTests {
         _ = await Shell.runStatus(pg, ["stop", "cluster-restart"])
     }
 
+    // MARK: The Go version's database, and payloads as submitted
+
+    @Test("on an upgraded Go database: continuum submit (direct, --payload-file, --url) keeps the payload's exponents and key order, a NULL payload is None, a 'processing' row reruns",
+          .timeLimit(.minutes(3)))
+    func payloadsOnUpgradedGoDatabase() async throws {
+        let database = try await GoSchema.database()
+        let queue = Queue(database)
+        let environment = Binary.environment(database: database)
+        // Go-era rows: one inserted naming no payload (NULL), one a Go worker left 'processing'.
+        let nullCode = """
+            import json, sys
+            with open(sys.argv[1]) as f:
+                text = f.read()
+            print(json.dumps({"none": payload is None, "file": text}))
+            """
+        let goRow = try await GoSchema.insertTask(codeID: try await GoSchema.insertCode(nullCode, into: database), payload: nil, into: database)
+        let abandoned = try await GoSchema.insertTask(
+            codeID: try await GoSchema.insertCode("print('again')", into: database), into: database)
+        try await GoSchema.markProcessing(abandoned, worker: "go-worker-1", in: database)
+        let migrated = await Shell.runStatus(Binary.path, ["migrate"], environment: environment)
+        try #require(migrated.0 == 0, "\(migrated.1)")
+
+        let exact = #"{"huge": 1.7976931348623157e308, "b": 1, "a": 1e20}"#
+        let code = """
+            import sys
+            print(type(payload["huge"]).__name__, type(payload["a"]).__name__, list(payload), payload["huge"] == 1.7976931348623157e308)
+            with open(sys.argv[1]) as f:
+                print(f.read())
+            """
+        let typesLine = "float float ['huge', 'b', 'a'] True\n"
+        func submitted(_ output: (Int32, String)) throws -> Int64 {
+            let object = try JSONSerialization.jsonObject(with: Data(output.1.utf8)) as? [String: Any]
+            return try #require((object?["id"] as? NSNumber)?.int64Value, "continuum submit exited \(output.0): \(output.1)")
+        }
+        let direct = try submitted(await Shell.runStatus(Binary.path, ["submit", "--code", code, "--payload", exact], environment: environment))
+        let payloadFile = NSTemporaryDirectory() + "continuum-payload-\(UUID().uuidString).json"
+        try Data((exact + "\n").utf8).write(to: URL(fileURLWithPath: payloadFile))
+        defer { unlink(payloadFile) }
+        let fromFile = try submitted(await Shell.runStatus(
+            Binary.path, ["submit", "--code", code, "--payload-file", payloadFile], environment: environment))
+
+        let node = try await NodeProcess.start(databaseURL: database.url, id: NodeProcess.uniqueID("gopayload"), slots: 1,
+                                               ["CONTINUUM_LEASE_TTL": "2", "POLLING_INTERVAL": "0.2"])
+        let viaHTTP = try submitted(await Shell.runStatus(
+            Binary.path, ["submit", "--url", "http://127.0.0.1:\(node.port)", "--code", code, "--payload", exact], environment: environment))
+        let ids = [goRow, abandoned, direct, fromFile, viaHTTP]
+        let finished = try await queue.waitForRows(ids, within: .seconds(60)) { rows in
+            rows.count == ids.count && rows.allSatisfy { $0.status == "completed" || $0.status == "failed" }
+        }
+        #expect(finished.held, "\(finished.rows)\n\(node.logTail())")
+        let byID = Dictionary(uniqueKeysWithValues: finished.rows.map { ($0.id, $0) })
+        #expect(byID[goRow]?.status == "completed" && byID[goRow]?.output == #"{"none": true, "file": "null"}"# + "\n", "\(finished.rows)")
+        #expect(byID[abandoned]?.status == "completed" && byID[abandoned]?.output == "again\n" && byID[abandoned]?.attempts == 2,
+                "the Go run counts as the first attempt: \(finished.rows)")
+        #expect(byID[direct]?.output == typesLine + exact + "\n", "\(finished.rows)")
+        #expect(byID[fromFile]?.output == typesLine + exact + "\n\n", "the payload file's text, its newline too: \(finished.rows)")
+        #expect(byID[viaHTTP]?.output == typesLine + exact + "\n", "\(finished.rows)")
+        #expect(await node.stop() == 0, "\(node.logTail())")
+    }
+
     // MARK: Hostile scripts through the whole system
 
     @Test("our hostile cases (Tests/Redteam) via submit against a running single-slot node pass", .timeLimit(.minutes(6)))

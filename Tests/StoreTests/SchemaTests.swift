@@ -18,21 +18,22 @@ struct SchemaTests {
 
     @Test("a database made by the older Go version gains the new columns in place")
     func upgradesGoSchema() async throws {
-        let database = try await TestDatabase.make(migrate: false)
-        try await database.sql("CREATE TABLE codes (id SERIAL PRIMARY KEY, code TEXT NOT NULL)")
-        try await database.sql("""
-            CREATE TABLE tasks (id SERIAL PRIMARY KEY, name TEXT, description TEXT, status TEXT DEFAULT 'pending',
-                payload JSONB, code INT REFERENCES codes(id), worker_id TEXT, started TIMESTAMP, finished TIMESTAMP,
-                locked_at TIMESTAMP, last_error TEXT, output TEXT, priority INT DEFAULT 0)
-            """)
-        try await database.sql("INSERT INTO codes (code) VALUES ('print(1)')")
-        try await database.sql("INSERT INTO tasks (name, description, payload, code, priority) VALUES ('old', '', '{}', 1, 0)")
+        let database = try await GoSchema.database()
+        let codeID = try await GoSchema.insertCode("print(1)", into: database)
+        let old = try await GoSchema.insertTask(codeID: codeID, name: "old", into: database)
         let store = database.store()
         try await store.migrate()
         let task = try #require(try await store.claim(upTo: 1, priorities: ClaimTests.everyPriority, leaseTTL: .seconds(30), worker: "w").first)
+        #expect(task.lease.taskID == old)
         #expect(task.code == "print(1)")
         try await store.complete(task.lease, output: TaskOutput(stdout: "1\n", exitCode: 0))
-        #expect(try await store.task(id: task.lease.taskID)?.status == "completed")
+        let record = try #require(try await store.task(id: task.lease.taskID))
+        #expect(record.status == "completed")
+        // The Go version's TIMESTAMP columns read back as UTC, like TIMESTAMPTZ ones.
+        #expect(record.started?.hasSuffix("Z") == true && record.finished?.hasSuffix("Z") == true, "\(record)")
+        // The Go version's types are kept: UUID code ids, SERIAL task ids.
+        #expect(try await database.sql("SELECT data_type FROM information_schema.columns WHERE table_name = 'codes' AND column_name = 'id'")
+            == [["uuid"]])
     }
 
     @Test("the CockroachDB subset of init.sql leaves out exactly the marked PostgreSQL-only parts and runs")

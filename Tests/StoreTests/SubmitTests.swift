@@ -79,6 +79,23 @@ struct SubmitTests {
         #expect(record.status == "pending" && record.attempts == 0 && record.created.hasSuffix("Z"))
     }
 
+    @Test("the payload reaches the claim exactly as submitted: exponents, key order and spacing kept")
+    func payloadFidelity() async throws {
+        let database = try await TestDatabase.make()
+        let store = database.store()
+        let exact = #"{"huge": 1.7976931348623157e308, "b": 1, "a": 1e20}"#
+        let ordinary = #"{"n": 1, "s": "x"}"#
+        let id = try await store.submit(NewTask(code: "pass", payloadJSON: exact))
+        let plain = try await store.submit(NewTask(code: "pass", payloadJSON: ordinary))
+        let claimed = try await store.claim(upTo: 2, priorities: ClaimTests.everyPriority, leaseTTL: .seconds(30), worker: "w")
+        #expect(claimed.map(\.payloadJSON) == [exact, ordinary])
+        #expect(try await store.task(id: id)?.payloadJSON == exact)
+        // The JSONB column still holds the value for SQL; a payload JSONB prints back unchanged
+        // is stored once.
+        let stored = try await database.sql("SELECT id, payload->>'b', payload->>'n', payload_text IS NULL FROM tasks ORDER BY id")
+        #expect(stored == [[String(id), "1", nil, "f"], [String(plain), nil, "1", "t"]])
+    }
+
     @Test("output with NUL characters is stored, with the NUL replaced")
     func nulInOutputStored() async throws {
         let database = try await TestDatabase.make()

@@ -51,9 +51,12 @@ public enum APIServer {
             } catch {
                 return problem(.contentTooLarge, "the request body is larger than \(maxBody) bytes")
             }
-            let task: NewTask
+            var task: NewTask
             do {
-                task = try TaskJSON.decodeNewTask(Data(buffer: body))
+                let data = Data(buffer: body)
+                task = try TaskJSON.decodeNewTask(data)
+                // The payload's text as sent, not re-encoded: the script sees it exactly as submitted.
+                if let payload = try RawJSONMember.value(of: "payload", in: data) { task.payloadJSON = payload }
             } catch let error as RequestError {
                 return problem(.badRequest, error.description)
             }

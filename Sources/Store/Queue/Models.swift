@@ -43,7 +43,8 @@ public struct ClaimedTask: Sendable, Equatable {
     public var lease: Lease
     public var name: String
     public var code: String
-    /// The payload as JSON text, already checked to parse.
+    /// The payload as JSON text, exactly as submitted, already checked to parse; `null` when
+    /// the row has none (SQL NULL: a Go-style insert that named no payload).
     public var payloadJSON: String
     public var priority: Int
     /// This attempt's number, starting at 1.
@@ -113,7 +114,8 @@ public struct RecoveryReport: Sendable, Equatable {
     public var isEmpty: Bool { requeued.isEmpty && failed.isEmpty }
 }
 
-/// A task as the outside world sees it (CONVENTIONS.md). `payloadJSON` is raw JSON text.
+/// A task as the outside world sees it (CONVENTIONS.md). `payloadJSON` is raw JSON text, as
+/// submitted (`null` for a row with none).
 public struct TaskRecord: Sendable, Equatable {
     public var id: Int64
     public var name: String

@@ -5,14 +5,20 @@ public enum Statements {
     /// $1 code, $2 hash, $3 name, $4 description, $5 payload, $6 priority, $7 max_attempts,
     /// $8 timeout_seconds. Returns no row only when a concurrent insert of the same code raced
     /// this one; the caller then runs it again.
+    ///
+    /// The payload is validated by the `::jsonb` cast. Its text goes to `payload_text` only when
+    /// JSONB would print it differently (exponents, key order, spacing), so that the script sees
+    /// it exactly as submitted; a payload JSONB prints back unchanged is stored once.
+    /// `codes.id` is whatever the table's default makes: BIGSERIAL, or the Go version's UUID.
     public static let submit = """
         WITH inserted AS (
             INSERT INTO codes (code, hash) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING RETURNING id
         ), code_id AS (
             SELECT id FROM inserted UNION ALL SELECT id FROM codes WHERE hash = $2 LIMIT 1
         )
-        INSERT INTO tasks (name, description, payload, code, priority, max_attempts, timeout_seconds)
-        SELECT $3, $4, $5::jsonb, code_id.id, $6::int, $7::int, $8::float8 FROM code_id
+        INSERT INTO tasks (name, description, payload, payload_text, code, priority, max_attempts, timeout_seconds)
+        SELECT $3, $4, $5::text::jsonb, nullif($5::text, $5::text::jsonb::text), code_id.id, $6::int, $7::int, $8::float8
+        FROM code_id
         RETURNING id
         """
 
@@ -45,11 +51,14 @@ public enum Statements {
         """
 
     /// The columns of `tasks` a claim answers with, gathered in the CTE `claimed`.
-    private static let claimedColumns = "id, fence, name, payload, code, priority, attempts, max_attempts, timeout_seconds"
+    private static let claimedColumns = "id, fence, name, payload, payload_text, code, priority, attempts, max_attempts, timeout_seconds"
 
-    /// A claim's answer over the CTE `claimed`: each task with its code, in queue order.
+    /// A claim's answer over the CTE `claimed`: each task with its code, in queue order. The
+    /// payload is its text as submitted when JSONB would print it differently (`payload_text`),
+    /// else JSONB's; NULL (a Go-style insert naming no payload) stays NULL and means JSON `null`.
     private static let claimAnswer = """
-        SELECT claimed.id, claimed.fence, claimed.name, claimed.payload::text AS payload,
+        SELECT claimed.id, claimed.fence, claimed.name,
+               coalesce(claimed.payload_text, claimed.payload::text) AS payload,
                codes.code AS source, claimed.priority, claimed.attempts, claimed.max_attempts,
                claimed.timeout_seconds
         FROM claimed LEFT JOIN codes ON codes.id = claimed.code
@@ -99,33 +108,51 @@ public enum Statements {
     /// this same attempt that already landed (its response was lost with the connection).
     public static let inspect = "SELECT status, fence, worker_id FROM tasks WHERE id = $1"
 
-    /// Takes tasks back from holders chosen by `selection` (a WHERE fragment over running
-    /// tasks, locked with SKIP LOCKED): pending again while attempts remain, else failed.
-    /// Bumps the fence so the old holder can write nothing more. Never touches attempts.
-    static func takeBack(selection: String, reason: String) -> String {
-        """
-        WITH victims AS (
-            SELECT id FROM tasks WHERE status = 'running' AND \(selection)
-            ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED
-        )
-        UPDATE tasks SET
-            status = CASE WHEN tasks.attempts < tasks.max_attempts THEN 'pending' ELSE 'failed' END,
-            fence = tasks.fence + 1,
-            lease_expires = NULL,
-            run_at = now(),
-            error = CASE WHEN tasks.attempts < tasks.max_attempts THEN tasks.error ELSE 'lease_expired' END,
-            last_error = '\(reason) of ' || coalesce(tasks.worker_id, 'unknown worker') || ' on attempt '
-                || tasks.attempts::text || ' of ' || tasks.max_attempts::text,
-            finished = CASE WHEN tasks.attempts < tasks.max_attempts THEN NULL ELSE now() END
-        FROM victims
-        WHERE tasks.id = victims.id AND tasks.status = 'running'
-        RETURNING tasks.id, tasks.status
-        """
+    /// Takes tasks back from holders chosen by `selection` (a WHERE fragment over tasks in
+    /// `state`, locked with SKIP LOCKED): pending again while attempts remain, else failed.
+    /// Bumps the fence so the old holder can write nothing more. Counts an attempt only when
+    /// `countsAttempt` (the holder's run was never counted: the Go version's `processing`).
+    /// `last_error` is `before` + the holder + `after` + "N of M".
+    static func takeBack(
+        state: String = "running", selection: String, countsAttempt: Bool = false, before: String, after: String
+    ) -> String {
+        let attempts = countsAttempt ? "tasks.attempts + 1" : "tasks.attempts"
+        return """
+            WITH victims AS (
+                SELECT id FROM tasks WHERE status = '\(state)' AND \(selection)
+                ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED
+            )
+            UPDATE tasks SET
+                attempts = \(attempts),
+                status = CASE WHEN \(attempts) < tasks.max_attempts THEN 'pending' ELSE 'failed' END,
+                fence = tasks.fence + 1,
+                lease_expires = NULL,
+                run_at = now(),
+                error = CASE WHEN \(attempts) < tasks.max_attempts THEN tasks.error ELSE 'lease_expired' END,
+                last_error = \(literal(before)) || coalesce(tasks.worker_id, 'unknown worker') || \(literal(after))
+                    || (\(attempts))::text || ' of ' || tasks.max_attempts::text,
+                finished = CASE WHEN \(attempts) < tasks.max_attempts THEN NULL ELSE now() END
+            FROM victims
+            WHERE tasks.id = victims.id AND tasks.status = '\(state)'
+            RETURNING tasks.id, tasks.status
+            """
     }
 
-    public static let recoverExpired = takeBack(selection: "lease_expires < now()", reason: "lease expired")
+    /// `text` as an SQL string literal.
+    private static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    public static let recoverExpired = takeBack(selection: "lease_expires < now()", before: "lease expired of ", after: " on attempt ")
     /// $1 worker id.
-    public static let revoke = takeBack(selection: "worker_id = $1", reason: "lease revoked")
+    public static let revoke = takeBack(selection: "worker_id = $1", before: "lease revoked of ", after: " on attempt ")
+    /// Rows the older Go version's workers left in its own `processing` state. That version has
+    /// no lease, so no Continuum node can tell a live Go worker from a dead one: such rows count
+    /// as abandoned (stop the Go workers before starting Continuum nodes). The Go run counts as
+    /// an attempt (it ran). Served by the partial index `tasks_processing_idx`.
+    public static let recoverAbandoned = takeBack(
+        state: "processing", selection: "true", countsAttempt: true,
+        before: "abandoned by the older Go version's worker ", after: " in its 'processing' state; counted as attempt ")
 
     /// $1 id, $2 fence, $3 detail. A claimed row that cannot run (no code, bad payload):
     /// terminal, never retried, never left at the head of the queue.
@@ -157,9 +184,9 @@ public enum Statements {
 
     /// $1 id.
     public static let task = """
-        SELECT id, name, status, priority, payload::text AS payload, output, stderr, exit_code,
-            error, last_error, attempts, max_attempts, fence, worker_id, created::text AS created,
-            started::text AS started, finished::text AS finished, output_truncated
+        SELECT id, name, status, priority, coalesce(payload_text, payload::text) AS payload, output, stderr,
+            exit_code, error, last_error, attempts, max_attempts, fence, worker_id, created::text AS created,
+            started::timestamptz::text AS started, finished::timestamptz::text AS finished, output_truncated
         FROM tasks WHERE id = $1
         """
 }

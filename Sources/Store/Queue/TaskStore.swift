@@ -153,7 +153,8 @@ public final class TaskStore: Sendable {
             let lease = Lease(
                 taskID: Int64(rows.value(index, "id") ?? "") ?? 0,
                 fence: Int64(rows.value(index, "fence") ?? "") ?? 0)
-            let payload = rows.value(index, "payload") ?? ""
+            // SQL NULL is no payload (a Go-style insert naming none): the script gets JSON null.
+            let payload = rows.value(index, "payload") ?? "null"
             guard let source = rows.value(index, "source") else {
                 rejected += 1
                 await rejectInvalid(lease, detail: "the task's code row is missing (tasks.code is NULL or points nowhere)")
@@ -302,9 +303,14 @@ public final class TaskStore: Sendable {
     // MARK: Recovery
 
     /// Returns tasks whose lease expired to pending (or to failed when their attempts are
-    /// spent). Live leases are never touched.
+    /// spent). Live leases are never touched. Rows the older Go version left in its own
+    /// `processing` state are taken back too, as abandoned, their Go run counted as an attempt.
     public func recoverExpired() async throws(StoreError) -> RecoveryReport {
-        try await takeBack(Statements.recoverExpired, [])
+        var report = try await takeBack(Statements.recoverExpired, [])
+        let abandoned = try await takeBack(Statements.recoverAbandoned, [])
+        report.requeued += abandoned.requeued
+        report.failed += abandoned.failed
+        return report
     }
 
     /// Takes back every lease `worker` holds, expired or not: for a peer known to be dead.

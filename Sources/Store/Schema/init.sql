@@ -1,6 +1,9 @@
 -- Continuum schema. Idempotent: safe to apply twice and from several peers at once
 -- (`continuum migrate`, or `psql -f init.sql`). It also upgrades a database created by the
--- older Go version in place: the tables keep their columns and gain the new ones.
+-- older Go version in place: the tables keep their columns and gain the new ones. Kept as the
+-- Go version made them: UUID `codes.id` and `tasks.code`, SERIAL `tasks.id`, nullable columns,
+-- TIMESTAMP (without time zone) `started`, `finished`, `locked_at` (sessions run in UTC, so
+-- they hold UTC; reads cast them to TIMESTAMPTZ). Rewriting those types would lock the table.
 --
 -- Times come from the database clock only (now()); peers never write their own clock.
 -- Everything outside the section marked POSTGRES-ONLY runs on CockroachDB 22.2+ as well.
@@ -34,6 +37,15 @@ CREATE TABLE IF NOT EXISTS tasks (
     output TEXT,
     priority INTEGER NOT NULL DEFAULT 0
 );
+-- The Go version's payload column is nullable with no default, and a Go-style insert naming no
+-- payload stores NULL (which the claim hands the script as JSON null). New rows get '{}'. The
+-- column stays nullable: SET NOT NULL would fail on a database that still holds NULL payloads.
+ALTER TABLE tasks ALTER COLUMN payload SET DEFAULT '{}';
+-- The payload's text as submitted, when JSONB would print it differently: JSONB prints numbers
+-- without an exponent (1e20 comes back as an integer to Python) and reorders object keys. Only
+-- `submit` writes it, and only then; the claim and reads answer coalesce(payload_text, payload).
+-- A hand edit of `payload` must clear it. NULL by default, so Go-style inserts keep working.
+ALTER TABLE tasks ADD COLUMN IF NOT EXISTS payload_text TEXT;
 -- Columns a correct queue needs beyond the Go version's. Every one has a default, so plain
 -- `INSERT INTO tasks (name, description, payload, code, priority)` keeps working.
 ALTER TABLE tasks ADD COLUMN IF NOT EXISTS attempts INTEGER NOT NULL DEFAULT 0;
@@ -60,6 +72,8 @@ CREATE INDEX IF NOT EXISTS tasks_claim_idx ON tasks (priority, id) WHERE status 
 -- Recovery scans running tasks by lease expiry; revocation by holder.
 CREATE INDEX IF NOT EXISTS tasks_running_idx ON tasks (lease_expires) WHERE status = 'running';
 CREATE INDEX IF NOT EXISTS tasks_worker_idx ON tasks (worker_id) WHERE status = 'running';
+-- Recovery of rows the older Go version's workers left in its own 'processing' state.
+CREATE INDEX IF NOT EXISTS tasks_processing_idx ON tasks (id) WHERE status = 'processing';
 -- Throughput and latency over a recent window.
 CREATE INDEX IF NOT EXISTS tasks_finished_idx ON tasks (finished) WHERE finished IS NOT NULL;
 

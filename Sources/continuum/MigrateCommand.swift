@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Settings
 import Store
 
 /// `continuum migrate`: applies `init.sql` (idempotent, safe from several peers at once).
@@ -17,7 +18,7 @@ struct MigrateCommand: AsyncParsableCommand {
         guard let dialect = SchemaDialect(rawValue: dialect) else {
             throw ValidationError("--dialect must be postgres or cockroach, got \"\(dialect)\"")
         }
-        let database = try CommandFailure.wrap { () throws(StoreError) in
+        let database = try CommandFailure.wrap { () throws(ConfigurationError) in
             try DatabaseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
         }
         let store = TaskStore(configuration: database, logger: commandLogger("continuum.migrate", defaultLevel: .error))

@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Node
+import Settings
 import Store
 
 /// `continuum submit`: inserts a task and prints `{"id": N}`; with `--wait`, the finished task.
@@ -46,7 +47,7 @@ struct SubmitCommand: AsyncParsableCommand {
             try await NodeAPIClient(base: url).submit(task, wait: wait)
             return
         }
-        let database = try CommandFailure.wrap { () throws(StoreError) in try DatabaseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment) }
+        let database = try CommandFailure.wrap { () throws(ConfigurationError) in try DatabaseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment) }
         let store = TaskStore(configuration: database, logger: commandLogger("continuum.submit", defaultLevel: .error))
         defer { store.shutdown() }
         let id = try await CommandFailure.wrap { () async throws(StoreError) in try await store.submit(task) }

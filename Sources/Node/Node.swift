@@ -42,7 +42,7 @@ public final class Node: Service, Sendable {
         await takeBackLeasesOfEarlierRun()
         try peers.gossip?.start()
         logger.info("node started", metadata: [
-            "slots": "\(configuration.sandbox.slots)", "priorities": "\(configuration.priorities)",
+            "slots": "\(configuration.slots)", "priorities": "\(configuration.priorities)",
             "lease_ttl": "\(configuration.leaseTTL)", "notify": "\(configuration.notify)",
         ])
         let background = Task { await self.runBackground() }
@@ -87,7 +87,7 @@ public final class Node: Service, Sendable {
 
     private func claimWhileSlotsAndWorkRemain() async {
         while true {
-            let free = configuration.sandbox.slots - (await running.count)
+            let free = configuration.slots - (await running.count)
             guard free > 0 else { return }
             var claimed: [ClaimedTask] = []
             var failed = false
@@ -125,7 +125,7 @@ public final class Node: Service, Sendable {
         logger[metadataKey: "fence"] = "\(task.lease.fence)"
         logger[metadataKey: "attempt"] = "\(task.attempt)"
         logger.debug("task started")
-        let timeout = task.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? configuration.sandbox.taskTimeout
+        let timeout = task.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? configuration.taskTimeout
         let spec = TaskSpec(id: String(task.lease.taskID), code: task.code, payloadJSON: task.payloadJSON, timeout: timeout)
         let began = ContinuousClock.now
         var outcome: ResultWrite?
@@ -325,7 +325,7 @@ public final class Node: Service, Sendable {
         return NodeStatus(
             nodeID: configuration.nodeID,
             uptimeSeconds: (ContinuousClock.now - started).seconds,
-            slots: .init(total: configuration.sandbox.slots, busy: await running.count),
+            slots: .init(total: configuration.slots, busy: await running.count),
             counters: metrics.snapshot,
             running: await running.taskIDs,
             sandboxPool: await pool.status(),

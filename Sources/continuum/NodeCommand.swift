@@ -6,6 +6,7 @@ import Metrics
 import Node
 import Prometheus
 import ServiceLifecycle
+import Settings
 
 /// `continuum node`: one peer, until SIGTERM/SIGINT; then it drains and exits 0.
 struct NodeCommand: AsyncParsableCommand {
@@ -25,10 +26,10 @@ struct NodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var environment = ProcessInfo.processInfo.environment
-        if let nodeID { environment["CONTINUUM_NODE_ID"] = nodeID }
-        if let slots { environment["CONTINUUM_SLOTS"] = String(slots) }
-        if let apiPort { environment["API_PORT"] = String(apiPort) }
-        let configuration = try CommandFailure.wrap { try NodeConfiguration.fromEnvironment(environment) }
+        if let nodeID { environment[EnvironmentVariable.nodeID.name] = nodeID }
+        if let slots { environment[EnvironmentVariable.slots.name] = String(slots) }
+        if let apiPort { environment[EnvironmentVariable.apiPort.name] = String(apiPort) }
+        let configuration = try CommandFailure.wrap { () throws(ConfigurationError) in try NodeConfiguration.fromEnvironment(environment) }
         let logger = commandLogger("continuum.node", defaultLevel: .info)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -44,7 +44,7 @@ struct ExecCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let logger = commandLogger("continuum.exec", defaultLevel: .warning)
+        let logger = try commandLogger("continuum.exec", defaultLevel: .warning, environment: environment)
         let nodeID = "exec\(getpid())x\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
         var config = try CommandFailure.wrap { () throws(ConfigurationError) in
             try SandboxConfiguration.fromEnvironment(environment, nodeID: nodeID)

@@ -30,7 +30,7 @@ struct NodeCommand: AsyncParsableCommand {
         if let slots { environment[EnvironmentVariable.slots.name] = String(slots) }
         if let apiPort { environment[EnvironmentVariable.apiPort.name] = String(apiPort) }
         let configuration = try CommandFailure.wrap { () throws(ConfigurationError) in try NodeConfiguration.fromEnvironment(environment) }
-        let logger = commandLogger("continuum.node", defaultLevel: .info)
+        let logger = try commandLogger("continuum.node", defaultLevel: .info, environment: environment)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 

@@ -22,10 +22,14 @@ let package = Package(
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // Typed reads of the environment, shared by every module that is configured by it.
+        .target(name: "Settings"),
+
         .target(
             name: "Store",
             dependencies: [
                 "CLibPQ",
+                "Settings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -34,6 +38,7 @@ let package = Package(
         .target(
             name: "Sandbox",
             dependencies: [
+                "Settings",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Runner/runner.py")]
@@ -42,6 +47,7 @@ let package = Package(
             name: "Gossip",
             dependencies: [
                 "CLibUV",
+                "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -54,6 +60,7 @@ let package = Package(
                 "TaskEvents",
                 "Sandbox",
                 "Gossip",
+                "Settings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,6 +74,7 @@ let package = Package(
                 "Store",
                 "Sandbox",
                 "Node",
+                "Settings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -86,9 +94,10 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Store", "Sandbox"]),
-        .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Settings"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Store", "Sandbox", "Settings"]),
+        .testTarget(name: "GossipTests", dependencies: ["Gossip", "Settings"]),
         // The chaos suite's pure part: fault plan, task mix, log reading, invariants, report.
         .target(name: "ChaosKit", dependencies: ["TaskEvents"], path: "Tests/ChaosKit"),
         .testTarget(name: "ChaosKitTests", dependencies: ["ChaosKit"]),

@@ -47,7 +47,7 @@ public final class Node: Service, Sendable {
 
     private var claimLoop: ClaimLoop {
         ClaimLoop(
-            queue: queue, running: running, peers: peers, slots: configuration.sandbox.slots,
+            queue: queue, running: running, peers: peers, slots: configuration.slots,
             priorities: configuration.priorities, leaseTTL: configuration.leaseTTL, worker: configuration.nodeID,
             doorbell: doorbell, metrics: metrics, logger: logger, start: { await self.start($0) })
     }
@@ -72,7 +72,7 @@ public final class Node: Service, Sendable {
             throw error
         }
         logger.info("node started", metadata: [
-            "slots": "\(configuration.sandbox.slots)", "priorities": "\(configuration.priorities)",
+            "slots": "\(configuration.slots)", "priorities": "\(configuration.priorities)",
             "lease_ttl": "\(configuration.leaseTTL)", "notify": "\(configuration.notify)",
         ])
         let background = Task { await self.runBackground() }
@@ -106,7 +106,7 @@ public final class Node: Service, Sendable {
         logger[metadataKey: "fence"] = "\(task.lease.fence)"
         logger[metadataKey: "attempt"] = "\(task.attempt)"
         logger.event(.started, level: .debug, "task started")
-        let timeout = task.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? configuration.sandbox.taskTimeout
+        let timeout = task.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? configuration.taskTimeout
         let spec = TaskSpec(id: String(task.lease.taskID), code: task.code, payloadJSON: task.payloadJSON, timeout: timeout)
         let began = ContinuousClock.now
         var outcome: ResultWrite?
@@ -243,7 +243,7 @@ public final class Node: Service, Sendable {
         return NodeStatus(
             nodeID: configuration.nodeID,
             uptimeSeconds: (ContinuousClock.now - started).seconds,
-            slots: .init(total: configuration.sandbox.slots, busy: await running.count),
+            slots: .init(total: configuration.slots, busy: await running.count),
             counters: metrics.snapshot,
             running: await running.taskIDs,
             sandboxPool: await runner.status(),

@@ -1,6 +1,8 @@
 import Foundation
+import Settings
 
-/// How sandboxes are built and pooled. `fromEnvironment(_:)` reads it the way a node does.
+/// How sandboxes are built and pooled. `fromEnvironment(_:nodeID:)` reads it the way a node does;
+/// the node id and the slots are the node's settings, which the node hands in.
 public struct SandboxConfiguration: Sendable, Equatable {
     /// The OCI runtime binary: a name looked up in `PATH` (`runc`, `crun`, `runsc`) or a path.
     public var runtime: String
@@ -24,17 +26,16 @@ public struct SandboxConfiguration: Sendable, Equatable {
     public var maxTasksPerSandbox: Int
     /// Every task gets a fresh (pre-started) sandbox.
     public var strict: Bool
-    /// Sandboxes kept warm, so tasks that can run at once.
+    /// Sandboxes kept warm, so tasks that can run at once (the node's `CONTINUUM_SLOTS`).
     public var slots: Int
     /// A warm sandbox unused for this long is removed (a busy one never is).
     public var idleTimeout: Duration
-    /// Default wall-clock limit of a task.
-    public var taskTimeout: Duration
     /// Where the runtime keeps its state (`--root`); one folder a runtime.
     public var stateRoot: String
     /// Where bundles, locks and the composed root live.
     public var workRoot: String
-    /// This node's id; it names the node's containers so that leftovers can be found.
+    /// This node's id (the node's `CONTINUUM_NODE_ID`); it names the node's containers so that
+    /// leftovers can be found.
     public var nodeID: String
     /// The first of the unprivileged uids sandboxes run as. Each live sandbox on a host leases a pair
     /// of its own, `uidBase + 2k` for its runner and zygote and `uidBase + 2k + 1` for its tasks (the
@@ -59,7 +60,6 @@ public struct SandboxConfiguration: Sendable, Equatable {
         self.strict = false
         self.slots = 2
         self.idleTimeout = .seconds(300)
-        self.taskTimeout = .seconds(300)
         self.workRoot = "/run/continuum"
         self.stateRoot = "/run/continuum/\((runtime as NSString).lastPathComponent)"
         self.nodeID = nodeID
@@ -67,44 +67,33 @@ public struct SandboxConfiguration: Sendable, Equatable {
         self.uidPairs = 512
     }
 
-    /// Reads `CONTAINER_*`, `CONTINUUM_SANDBOX_*` (`_UID`, `_UID_PAIRS` among them), `CONTINUUM_SLOTS`, `CONTINUUM_TASK_TIMEOUT` and
-    /// `CONTINUUM_NODE_ID`. Throws `ConfigurationError` naming the first malformed variable.
-    public static func fromEnvironment(_ env: [String: String]) throws -> SandboxConfiguration {
-        let reader = EnvironmentReader(env: env)
-        let node = try reader.string("CONTINUUM_NODE_ID") ?? defaultNodeID()
-        guard !node.isEmpty, node.count <= 64 else {
-            throw ConfigurationError(variable: "CONTINUUM_NODE_ID", value: node, expected: "1 to 64 characters")
-        }
-        var config = SandboxConfiguration(nodeID: node, runtime: try reader.string("CONTINUUM_SANDBOX_RUNTIME") ?? "runc")
-        config.image = try reader.string("CONTAINER_IMAGE")
+    /// Reads `CONTAINER_*` and `CONTINUUM_SANDBOX_*` (`_UID`, `_UID_PAIRS` among them) and the
+    /// output limits. Throws a `ConfigurationError` naming the first malformed variable.
+    public static func fromEnvironment(
+        _ environment: [String: String], nodeID: String
+    ) throws(ConfigurationError) -> SandboxConfiguration {
+        let reader = EnvironmentReader(environment)
+        var config = SandboxConfiguration(nodeID: nodeID, runtime: try reader.string(.sandboxRuntime) ?? "runc")
+        config.image = try reader.absolutePath(.containerImage)
         if let image = config.image {
-            var isDir: ObjCBool = false
-            guard image.hasPrefix("/"), FileManager.default.fileExists(atPath: image, isDirectory: &isDir), isDir.boolValue else {
-                throw ConfigurationError(variable: "CONTAINER_IMAGE", value: image,
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: image, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ConfigurationError(variable: .containerImage, value: .text(image),
                                          expected: "the absolute path of a root filesystem folder")
             }
         }
-        config.memoryMB = try reader.int("CONTAINER_MEMORY_MB", in: 32...1_048_576) ?? config.memoryMB
-        config.cpuLimit = try reader.double("CONTAINER_CPU_LIMIT", in: 0.01...1024) ?? config.cpuLimit
-        config.pidsLimit = try reader.int("CONTINUUM_SANDBOX_PIDS", in: 8...65536) ?? config.pidsLimit
-        config.scratchMB = try reader.int("CONTINUUM_SANDBOX_SCRATCH_MB", in: 1...1_048_576) ?? config.scratchMB
-        config.outputCapBytes = try reader.int("CONTINUUM_OUTPUT_CAP_BYTES", in: 1024...(1 << 30)) ?? config.outputCapBytes
-        config.outputLimitBytes = try reader.int("CONTINUUM_OUTPUT_LIMIT_BYTES", in: 0...(1 << 40)) ?? config.outputLimitBytes
-        config.maxTasksPerSandbox = try reader.int("CONTINUUM_SANDBOX_MAX_TASKS", in: 1...1_000_000) ?? config.maxTasksPerSandbox
-        config.strict = try reader.bool("CONTINUUM_SANDBOX_STRICT") ?? config.strict
-        config.slots = try reader.int("CONTINUUM_SLOTS", in: 1...1024) ?? config.slots
-        config.uidBase = try reader.int("CONTINUUM_SANDBOX_UID", in: 1000...1_000_000_000).map(UInt32.init) ?? config.uidBase
-        config.uidPairs = try reader.int("CONTINUUM_SANDBOX_UID_PAIRS", in: 1...1_000_000) ?? config.uidPairs
-        if let idle = try reader.double("CONTAINER_IDLE_TIMEOUT", in: 0.1...31_536_000) {
-            config.idleTimeout = .milliseconds(Int64(idle * 1000))
-        }
-        if let timeout = try reader.double("CONTINUUM_TASK_TIMEOUT", in: 0.1...31_536_000) {
-            config.taskTimeout = .milliseconds(Int64(timeout * 1000))
-        }
-        if let root = try reader.string("CONTINUUM_SANDBOX_ROOT") {
-            guard root.hasPrefix("/") else {
-                throw ConfigurationError(variable: "CONTINUUM_SANDBOX_ROOT", value: root, expected: "an absolute path")
-            }
+        config.memoryMB = try reader.integer(.containerMemoryMB, in: 32...1_048_576) ?? config.memoryMB
+        config.cpuLimit = try reader.number(.containerCPULimit, in: 0.01...1024) ?? config.cpuLimit
+        config.pidsLimit = try reader.integer(.sandboxPids, in: 8...65536) ?? config.pidsLimit
+        config.scratchMB = try reader.integer(.sandboxScratchMB, in: 1...1_048_576) ?? config.scratchMB
+        config.outputCapBytes = try reader.integer(.outputCapBytes, in: 1024...(1 << 30)) ?? config.outputCapBytes
+        config.outputLimitBytes = try reader.integer(.outputLimitBytes, in: 0...(1 << 40)) ?? config.outputLimitBytes
+        config.maxTasksPerSandbox = try reader.integer(.sandboxMaxTasks, in: 1...1_000_000) ?? config.maxTasksPerSandbox
+        config.strict = try reader.flag(.sandboxStrict) ?? config.strict
+        config.uidBase = try reader.integer(.sandboxUID, in: 1000...1_000_000_000).map(UInt32.init) ?? config.uidBase
+        config.uidPairs = try reader.integer(.sandboxUIDPairs, in: 1...1_000_000) ?? config.uidPairs
+        config.idleTimeout = try reader.seconds(.containerIdleTimeout, in: 0.1...31_536_000) ?? config.idleTimeout
+        if let root = try reader.absolutePath(.sandboxRoot) {
             config.workRoot = root
             config.stateRoot = root + "/" + (config.runtime as NSString).lastPathComponent
         }
@@ -112,20 +101,21 @@ public struct SandboxConfiguration: Sendable, Equatable {
     }
 
     /// Checks values that `init` and direct assignment could have left out of range.
-    public func validate() throws {
-        func check(_ ok: Bool, _ name: String, _ value: CustomStringConvertible, _ expected: String) throws {
-            if !ok { throw ConfigurationError(variable: name, value: value.description, expected: expected) }
+    public func validate() throws(ConfigurationError) {
+        func check(_ ok: Bool, _ variable: EnvironmentVariable, _ value: some CustomStringConvertible, _ expected: String)
+            throws(ConfigurationError) {
+            if !ok { throw ConfigurationError(variable: variable, value: .text(value.description), expected: expected) }
         }
-        try check(memoryMB >= 32, "CONTAINER_MEMORY_MB", memoryMB, "at least 32")
-        try check(cpuLimit > 0, "CONTAINER_CPU_LIMIT", cpuLimit, "a positive number of cores")
-        try check(pidsLimit >= 8, "CONTINUUM_SANDBOX_PIDS", pidsLimit, "at least 8")
-        try check(scratchMB >= 1, "CONTINUUM_SANDBOX_SCRATCH_MB", scratchMB, "at least 1")
-        try check(slots >= 1, "CONTINUUM_SLOTS", slots, "at least 1")
-        try check(maxTasksPerSandbox >= 1, "CONTINUUM_SANDBOX_MAX_TASKS", maxTasksPerSandbox, "at least 1")
-        try check(uidBase >= 1000 && UInt64(uidBase) + 2 * UInt64(uidPairs) < UInt64(Int32.max), "CONTINUUM_SANDBOX_UID",
-                  uidBase, "a uid of at least 1000 with room for CONTINUUM_SANDBOX_UID_PAIRS pairs above it")
-        try check(uidPairs >= 1, "CONTINUUM_SANDBOX_UID_PAIRS", uidPairs, "at least 1")
-        try check(!runtime.isEmpty, "CONTINUUM_SANDBOX_RUNTIME", runtime, "a runtime name or path")
+        try check(memoryMB >= 32, .containerMemoryMB, memoryMB, "at least 32")
+        try check(cpuLimit > 0, .containerCPULimit, cpuLimit, "a positive number of cores")
+        try check(pidsLimit >= 8, .sandboxPids, pidsLimit, "at least 8")
+        try check(scratchMB >= 1, .sandboxScratchMB, scratchMB, "at least 1")
+        try check(slots >= 1, .slots, slots, "at least 1")
+        try check(maxTasksPerSandbox >= 1, .sandboxMaxTasks, maxTasksPerSandbox, "at least 1")
+        try check(uidBase >= 1000 && UInt64(uidBase) + 2 * UInt64(uidPairs) < UInt64(Int32.max), .sandboxUID,
+                  uidBase, "a uid of at least 1000 with room for \(EnvironmentVariable.sandboxUIDPairs) pairs above it")
+        try check(uidPairs >= 1, .sandboxUIDPairs, uidPairs, "at least 1")
+        try check(!runtime.isEmpty, .sandboxRuntime, runtime, "a runtime name or path")
     }
 
     /// The node part of container ids: the node id with every character outside `[A-Za-z0-9_.]`
@@ -139,66 +129,27 @@ public struct SandboxConfiguration: Sendable, Equatable {
         let hex = String(hash & 0xffff_ffff, radix: 16)
         return safe + "_" + String(repeating: "0", count: 8 - hex.count) + hex
     }
-
-    static func defaultNodeID() -> String {
-        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "node"
-        return "\(host)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
-    }
 }
 
-/// A configuration variable that is missing its mark.
-public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
-    /// The environment variable (or flag) at fault.
-    public var variable: String
-    public var value: String
-    public var expected: String
-
-    public init(variable: String, value: String, expected: String) {
-        self.variable = variable
-        self.value = value
-        self.expected = expected
-    }
-
-    public var description: String { "\(variable)=\(value) is invalid: expected \(expected)" }
-}
-
-/// Reads typed configuration values from environment variables, naming the variable in every
-/// error. Shared by every module that reads its settings from the environment.
-public struct EnvironmentReader: Sendable {
-    public let env: [String: String]
-
-    public init(env: [String: String]) {
-        self.env = env
-    }
-
-    public func string(_ name: String) throws -> String? {
-        guard let raw = env[name] else { return nil }
-        let value = raw.trimmingCharacters(in: .whitespaces)
-        return value.isEmpty ? nil : value
-    }
-
-    public func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = try string(name) else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError(variable: name, value: text, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
-    }
-
-    public func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
-        guard let text = try string(name) else { return nil }
-        guard let value = Double(text), value.isFinite, range.contains(value) else {
-            throw ConfigurationError(variable: name, value: text, expected: "a number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
-    }
-
-    public func bool(_ name: String) throws -> Bool? {
-        guard let text = try string(name)?.lowercased() else { return nil }
-        switch text {
-        case "1", "true", "on", "yes": return true
-        case "0", "false", "off", "no": return false
-        default: throw ConfigurationError(variable: name, value: text, expected: "on or off")
-        }
-    }
+extension EnvironmentVariable {
+    /// Sandboxes kept warm, so tasks at once on this peer. The node reads it and hands it to the pool.
+    public static let slots = EnvironmentVariable("CONTINUUM_SLOTS")
+    /// The OCI runtime: a name looked up in `PATH` (`runc`, `crun`, `runsc`) or a path.
+    public static let sandboxRuntime = EnvironmentVariable("CONTINUUM_SANDBOX_RUNTIME")
+    /// A root filesystem folder instead of the composition of the host's `/usr`.
+    public static let containerImage = EnvironmentVariable("CONTAINER_IMAGE")
+    public static let containerMemoryMB = EnvironmentVariable("CONTAINER_MEMORY_MB")
+    public static let containerCPULimit = EnvironmentVariable("CONTAINER_CPU_LIMIT")
+    /// Seconds a warm sandbox may stay unused before it is removed.
+    public static let containerIdleTimeout = EnvironmentVariable("CONTAINER_IDLE_TIMEOUT")
+    public static let sandboxPids = EnvironmentVariable("CONTINUUM_SANDBOX_PIDS")
+    public static let sandboxScratchMB = EnvironmentVariable("CONTINUUM_SANDBOX_SCRATCH_MB")
+    public static let sandboxMaxTasks = EnvironmentVariable("CONTINUUM_SANDBOX_MAX_TASKS")
+    public static let sandboxStrict = EnvironmentVariable("CONTINUUM_SANDBOX_STRICT")
+    public static let sandboxUID = EnvironmentVariable("CONTINUUM_SANDBOX_UID")
+    public static let sandboxUIDPairs = EnvironmentVariable("CONTINUUM_SANDBOX_UID_PAIRS")
+    /// Where bundles, locks and the composed root live.
+    public static let sandboxRoot = EnvironmentVariable("CONTINUUM_SANDBOX_ROOT")
+    public static let outputCapBytes = EnvironmentVariable("CONTINUUM_OUTPUT_CAP_BYTES")
+    public static let outputLimitBytes = EnvironmentVariable("CONTINUUM_OUTPUT_LIMIT_BYTES")
 }

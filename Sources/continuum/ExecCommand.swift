@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Node
 import Sandbox
+import Settings
 
 /// `continuum exec FILE...`: runs the files one after another in one slot of a local sandbox pool
 /// configured as a node's (same isolation, same reuse and reset between tasks), with no database,
@@ -41,15 +43,17 @@ struct ExecCommand: AsyncParsableCommand {
     var benchmarkPooledParallel: Int?
 
     func run() async throws {
-        let logger = commandLogger("continuum.exec", defaultLevel: .warning)
-        let env = ProcessInfo.processInfo.environment
-
-        var config = try CommandFailure.wrap { try SandboxConfiguration.fromEnvironment(env) }
-        config.nodeID = "exec\(getpid())x\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        let environment = ProcessInfo.processInfo.environment
+        let logger = try commandLogger("continuum.exec", defaultLevel: .warning, environment: environment)
+        let nodeID = "exec\(getpid())x\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        var config = try CommandFailure.wrap { () throws(ConfigurationError) in
+            try SandboxConfiguration.fromEnvironment(environment, nodeID: nodeID)
+        }
+        var taskTimeout = try CommandFailure.wrap { () throws(ConfigurationError) in try NodeConfiguration.taskTimeout(from: environment) }
         if let memoryMB { config.memoryMB = memoryMB }
         if let timeout {
             guard timeout > 0, timeout.isFinite else { throw CommandFailure(description: "--timeout must be a positive number of seconds") }
-            config.taskTimeout = .milliseconds(Int64(timeout * 1000))
+            taskTimeout = .milliseconds(Int64(timeout * 1000))
         }
         if benchmark {
             let benchmark = SandboxBenchmark(base: config, tasks: benchmarkTasks, logger: logger)
@@ -72,7 +76,7 @@ struct ExecCommand: AsyncParsableCommand {
         var allCompleted = true
         do {
             for (index, (path, code)) in zip(files, sources).enumerated() {
-                let task = TaskSpec(id: "exec-\(index + 1)", code: code, payloadJSON: payloadJSON, timeout: config.taskTimeout)
+                let task = TaskSpec(id: "exec-\(index + 1)", code: code, payloadJSON: payloadJSON, timeout: taskTimeout)
                 let result = try await pool.run(task)
                 allCompleted = allCompleted && result.status == .completed
                 FileHandle.standardOutput.write(Data((try ExecLine(file: path, result: result).json() + "\n").utf8))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Settings
 import Store
 
 /// `continuum migrate`: applies `init.sql` (idempotent, safe from several peers at once).
@@ -17,10 +18,11 @@ struct MigrateCommand: AsyncParsableCommand {
         guard let dialect = SchemaDialect(rawValue: dialect) else {
             throw ValidationError("--dialect must be postgres or cockroach, got \"\(dialect)\"")
         }
-        let database = try CommandFailure.wrap { () throws(StoreError) in
-            try DatabaseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        let database = try CommandFailure.wrap { () throws(ConfigurationError) in
+            try DatabaseConfiguration.fromEnvironment(environment)
         }
-        let store = TaskStore(configuration: database, logger: commandLogger("continuum.migrate", defaultLevel: .error))
+        let store = TaskStore(configuration: database, logger: try commandLogger("continuum.migrate", defaultLevel: .error, environment: environment))
         try await CommandFailure.wrap { () async throws(StoreError) in try await store.migrate(dialect: dialect) }
         store.shutdown()
         print("schema applied to \(database.redactedDescription)")

@@ -8,6 +8,8 @@ import Store
 /// Submits through a node's HTTP API (`POST /tasks`, `GET /tasks/{id}`), for `continuum submit --url`.
 struct NodeAPIClient {
     let base: String
+    /// The bearer token sent with mutating requests (`CONTINUUM_API_TOKEN`); reads need none.
+    var token: String?
 
     /// Posts the task, prints `{"id": N}` or, with `wait`, the finished task; exits 1 unless it completed.
     func submit(_ task: NewTask, wait: Bool) async throws {
@@ -57,7 +59,7 @@ struct NodeAPIClient {
             request.httpMethod = "POST"
             request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            if let token = ProcessInfo.processInfo.environment["CONTINUUM_API_TOKEN"], !token.isEmpty {
+            if let token {
                 request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
             }
         }

@@ -7,6 +7,7 @@ import Node
 import Prometheus
 import Sandbox
 import ServiceLifecycle
+import Settings
 import Store
 
 /// `continuum node`: one peer, until SIGTERM/SIGINT; then it drains and exits 0.
@@ -27,11 +28,11 @@ struct NodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var environment = ProcessInfo.processInfo.environment
-        if let nodeID { environment["CONTINUUM_NODE_ID"] = nodeID }
-        if let slots { environment["CONTINUUM_SLOTS"] = String(slots) }
-        if let apiPort { environment["API_PORT"] = String(apiPort) }
-        let configuration = try CommandFailure.wrap { try NodeConfiguration.fromEnvironment(environment) }
-        let logger = commandLogger("continuum.node", defaultLevel: .info)
+        if let nodeID { environment[EnvironmentVariable.nodeID.name] = nodeID }
+        if let slots { environment[EnvironmentVariable.slots.name] = String(slots) }
+        if let apiPort { environment[EnvironmentVariable.apiPort.name] = String(apiPort) }
+        let configuration = try CommandFailure.wrap { () throws(ConfigurationError) in try NodeConfiguration.fromEnvironment(environment) }
+        let logger = try commandLogger("continuum.node", defaultLevel: .info, environment: environment)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 

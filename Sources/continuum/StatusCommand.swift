@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Node
+import Settings
 
 /// `continuum status`: prints a node's `/status`, or with `--global` the cluster's.
 struct StatusCommand: AsyncParsableCommand {
@@ -10,7 +12,9 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "The node's base URL (default: http://127.0.0.1:$API_PORT).") var url: String?
 
     func run() async throws {
-        let port = ProcessInfo.processInfo.environment["API_PORT"] ?? "8080"
+        let port = try CommandFailure.wrap { () throws(ConfigurationError) in
+            try NodeConfiguration.apiPort(from: ProcessInfo.processInfo.environment)
+        }
         let base = url ?? "http://127.0.0.1:\(port)"
         let path = global ? "/global-status" : "/status"
         let (data, status) = try await NodeAPIClient(base: base).request(path, body: nil)

@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Node
+import Settings
 import Store
 
 /// `continuum submit`: inserts a task and prints `{"id": N}`; with `--wait`, the finished task.
@@ -42,12 +43,15 @@ struct SubmitCommand: AsyncParsableCommand {
         let task = NewTask(
             name: name.isEmpty ? (file.map { ($0 as NSString).lastPathComponent } ?? "") : name,
             code: source, payloadJSON: payloadJSON, priority: priority, maxAttempts: maxAttempts, timeoutSeconds: timeout)
+        let environment = ProcessInfo.processInfo.environment
+        let logger = try commandLogger("continuum.submit", defaultLevel: .error, environment: environment)
         if let url {
-            try await NodeAPIClient(base: url).submit(task, wait: wait)
+            let token = try CommandFailure.wrap { () throws(ConfigurationError) in try EnvironmentReader(environment).secret(.apiToken) }
+            try await NodeAPIClient(base: url, token: token).submit(task, wait: wait)
             return
         }
-        let database = try CommandFailure.wrap { () throws(StoreError) in try DatabaseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment) }
-        let store = TaskStore(configuration: database, logger: commandLogger("continuum.submit", defaultLevel: .error))
+        let database = try CommandFailure.wrap { () throws(ConfigurationError) in try DatabaseConfiguration.fromEnvironment(environment) }
+        let store = TaskStore(configuration: database, logger: logger)
         defer { store.shutdown() }
         let id = try await CommandFailure.wrap { () async throws(StoreError) in try await store.submit(task) }
         guard wait else {

@@ -22,6 +22,7 @@ struct NodeInterfaceTests {
               (["CONTINUUM_TASK_TIMEOUT": "0"], ["CONTINUUM_TASK_TIMEOUT"]),
               (["CONTAINER_MEMORY_MB": "1"], ["CONTAINER_MEMORY_MB"]),
               (["DB_PORT": "54x", "DATABASE_URL": ""], ["DB_PORT"]),
+              (["CONTINUUM_LOG_LEVEL": "loud"], ["CONTINUUM_LOG_LEVEL", "loud", "critical"]),
           ])
     func badConfiguration(settings: [String: String], names: [String]) async throws {
         let node = try NodeProcess.launch(databaseURL: try await TestDatabase.serverURL(), settings)
@@ -33,6 +34,18 @@ struct NodeInterfaceTests {
             #expect(output.contains(name), "the message should name \(name): \(output)")
         }
         #expect(!output.isEmpty && output.split(separator: "\n").count <= 2, "one clear message, not a dump: \(output)")
+    }
+
+    @Test("every command that logs refuses a malformed CONTINUUM_LOG_LEVEL with one sentence naming it, and stores nothing",
+          arguments: [["migrate"], ["submit", "--code", "print(1)"], ["exec", "/nonexistent/job.py"]])
+    func badLogLevel(arguments: [String]) async throws {
+        let database = try await TestDatabase.make()
+        let (status, output) = await Shell.runStatus(
+            Binary.path, arguments, environment: Binary.environment(database: database, ["CONTINUUM_LOG_LEVEL": "verbose"]))
+        #expect(status != 0, "\(arguments) exited 0: \(output)")
+        #expect(output.contains(#"CONTINUUM_LOG_LEVEL="verbose": expected one of "trace""#), "\(arguments): \(output)")
+        #expect(output.split(separator: "\n").count <= 2, "one clear message, not a dump: \(output)")
+        #expect(try await Queue(database).integer("SELECT count(*) FROM tasks") == 0)
     }
 
     @Test("submit and exec refuse a missing or non-UTF-8 script or payload file with a message naming it, and store nothing",

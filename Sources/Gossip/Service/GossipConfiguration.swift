@@ -1,12 +1,17 @@
-/// Why a gossip setting was refused; `setting` names the field, or the environment variable when
-/// the configuration came from the environment.
+/// Why a gossip setting was refused; `setting` names the field at fault. (Read from the
+/// environment, a refusal is a `ConfigurationError` naming the variable instead.)
 public struct GossipConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The field or environment variable at fault.
-    public let setting: String
+    /// A field of `GossipConfiguration`.
+    public enum Setting: String, Sendable, Hashable {
+        case nodeID, bind, seeds, clusterKey, advertisedAddress
+    }
+
+    /// The field at fault.
+    public let setting: Setting
     /// What is wrong with it.
     public let reason: String
 
-    public var description: String { "\(setting): \(reason)" }
+    public var description: String { "\(setting.rawValue): \(reason)" }
 }
 
 /// Everything a `GossipService` needs: where to listen, whom to join, the cluster key, the local
@@ -37,26 +42,26 @@ public struct GossipConfiguration: Sendable {
         advertisedAddress: String? = nil, tuning: GossipTuning = GossipTuning()
     ) throws(GossipConfigurationError) {
         guard !nodeID.isEmpty, nodeID.utf8.count <= Member.maxIDBytes else {
-            throw GossipConfigurationError(setting: "nodeID", reason: "must be 1 to \(Member.maxIDBytes) bytes")
+            throw GossipConfigurationError(setting: .nodeID, reason: "must be 1 to \(Member.maxIDBytes) bytes")
         }
         guard HostPort(bind) != nil else {
-            throw GossipConfigurationError(setting: "bind", reason: "'\(bind)' is not host:port")
+            throw GossipConfigurationError(setting: .bind, reason: "'\(bind)' is not host:port")
         }
         for seed in seeds {
             guard let address = HostPort(seed), address.port != 0, !address.isWildcard,
                   seed.utf8.count <= Member.maxAddressBytes else {
-                throw GossipConfigurationError(setting: "seeds", reason: "'\(seed)' is not a reachable host:port")
+                throw GossipConfigurationError(setting: .seeds, reason: "'\(seed)' is not a reachable host:port")
             }
         }
         guard clusterKey.count >= Self.minimumKeyBytes else {
             throw GossipConfigurationError(
-                setting: "clusterKey", reason: "must be at least \(Self.minimumKeyBytes) bytes, got \(clusterKey.count)")
+                setting: .clusterKey, reason: "must be at least \(Self.minimumKeyBytes) bytes, got \(clusterKey.count)")
         }
         if let advertisedAddress {
             guard let address = HostPort(advertisedAddress), !address.isWildcard,
                   advertisedAddress.utf8.count <= Member.maxAddressBytes else {
                 throw GossipConfigurationError(
-                    setting: "advertisedAddress", reason: "'\(advertisedAddress)' is not a reachable host:port")
+                    setting: .advertisedAddress, reason: "'\(advertisedAddress)' is not a reachable host:port")
             }
         }
         self.nodeID = nodeID

@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 import Synchronization
 
 /// Why a `GossipService` could not start.
@@ -51,7 +52,7 @@ public final class GossipService: Sendable {
     /// `nil` when gossip is off.
     public static func fromEnvironment(
         _ env: [String: String], nodeID: String, slots: UInt32
-    ) throws(GossipConfigurationError) -> GossipService? {
+    ) throws(ConfigurationError) -> GossipService? {
         try GossipConfiguration.fromEnvironment(env, nodeID: nodeID, slots: slots).map(GossipService.init)
     }
 

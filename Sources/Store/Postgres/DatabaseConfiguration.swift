@@ -1,9 +1,11 @@
+import Settings
+
 /// Where and how to reach PostgreSQL (or CockroachDB), from `DATABASE_URL` or the `DB_*`
 /// variables the older Go version used.
 public struct DatabaseConfiguration: Sendable, Equatable {
     /// Transaction isolation every connection runs at. CockroachDB always runs `serializable`;
     /// PostgreSQL can be put there to exercise the 40001 retry path.
-    public enum Isolation: String, Sendable {
+    public enum Isolation: String, Sendable, CaseIterable {
         case readCommitted = "read committed"
         case serializable
     }
@@ -39,32 +41,18 @@ public struct DatabaseConfiguration: Sendable, Equatable {
 
     /// Reads `DATABASE_URL`, or `DB_HOST`, `DB_PORT`, `DB_USER`, `DB_PASSWORD`, `DB_NAME`, and
     /// `CONTINUUM_DB_ISOLATION` / `CONTINUUM_DB_POOL_SIZE`. Errors name the variable at fault.
-    public static func fromEnvironment(_ environment: [String: String]) throws(StoreError) -> DatabaseConfiguration {
-        var config = DatabaseConfiguration()
-        if let url = environment["DATABASE_URL"], !url.isEmpty { config.url = url }
-        if let host = environment["DB_HOST"], !host.isEmpty { config.host = host }
-        if let text = environment["DB_PORT"], !text.isEmpty {
-            guard let port = Int(text), (1...65535).contains(port) else {
-                throw .invalidInput("DB_PORT must be a port number from 1 to 65535, got \"\(text)\"")
-            }
-            config.port = port
-        }
-        if let user = environment["DB_USER"], !user.isEmpty { config.user = user }
-        if let password = environment["DB_PASSWORD"], !password.isEmpty { config.password = password }
-        if let name = environment["DB_NAME"], !name.isEmpty { config.database = name }
-        if let text = environment["CONTINUUM_DB_ISOLATION"], !text.isEmpty {
-            guard let isolation = Isolation(rawValue: text.replacingOccurrences(of: "_", with: " ").lowercased()) else {
-                throw .invalidInput("CONTINUUM_DB_ISOLATION must be \"read committed\" or \"serializable\", got \"\(text)\"")
-            }
-            config.isolation = isolation
-        }
-        if let text = environment["CONTINUUM_DB_POOL_SIZE"], !text.isEmpty {
-            guard let size = Int(text), (1...256).contains(size) else {
-                throw .invalidInput("CONTINUUM_DB_POOL_SIZE must be a whole number from 1 to 256, got \"\(text)\"")
-            }
-            config.poolSize = size
-        }
-        return config
+    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> DatabaseConfiguration {
+        let reader = EnvironmentReader(environment)
+        let defaults = DatabaseConfiguration()
+        return DatabaseConfiguration(
+            url: try reader.string(.databaseURL),
+            host: try reader.string(.databaseHost) ?? defaults.host,
+            port: try reader.integer(.databasePort, in: 1...65535) ?? defaults.port,
+            user: try reader.string(.databaseUser) ?? defaults.user,
+            password: try reader.secret(.databasePassword),
+            database: try reader.string(.databaseName) ?? defaults.database,
+            isolation: try reader.choice(.databaseIsolation) ?? defaults.isolation,
+            poolSize: try reader.integer(.databasePoolSize, in: 1...256) ?? defaults.poolSize)
     }
 
     /// libpq keyword/value pairs; a URL, when given, goes first as `dbname` so libpq expands it.
@@ -91,9 +79,23 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     /// Where the database is, without credentials, for error messages and logs.
     public var redactedDescription: String {
         if let url {
-            guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return "DATABASE_URL" }
+            guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return EnvironmentVariable.databaseURL.name }
             return String(url[..<scheme.upperBound]) + "…" + String(url[at...])
         }
         return "\(user)@\(host):\(port)/\(database)"
     }
+}
+
+extension EnvironmentVariable {
+    /// A `postgres://` URL or a libpq `key=value` string; takes precedence over the `DB_*` variables.
+    public static let databaseURL = EnvironmentVariable("DATABASE_URL")
+    public static let databaseHost = EnvironmentVariable("DB_HOST")
+    public static let databasePort = EnvironmentVariable("DB_PORT")
+    public static let databaseUser = EnvironmentVariable("DB_USER")
+    public static let databasePassword = EnvironmentVariable("DB_PASSWORD")
+    public static let databaseName = EnvironmentVariable("DB_NAME")
+    /// `read committed` or `serializable`.
+    public static let databaseIsolation = EnvironmentVariable("CONTINUUM_DB_ISOLATION")
+    /// Connections the pool may open.
+    public static let databasePoolSize = EnvironmentVariable("CONTINUUM_DB_POOL_SIZE")
 }

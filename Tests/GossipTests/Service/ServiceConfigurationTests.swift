@@ -40,7 +40,8 @@ struct ServiceConfigurationTests {
             _ = try GossipConfiguration.fromEnvironment(env, nodeID: "n", slots: 1)
             Issue.record("accepted \(env)")
         } catch {
-            #expect(error.setting == variable, "\(error)")
+            #expect(error.variable.name == variable, "\(error)")
+            #expect("\(error)".hasPrefix(variable), "\(error)")
         }
     }
 

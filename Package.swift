@@ -96,7 +96,11 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Settings"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Store", "Sandbox", "Settings"]),
+        .testTarget(name: "NodeTests", dependencies: [
+            "Node", "Store", "Sandbox", "Settings",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Settings"]),
         // The chaos suite's pure part: fault plan, task mix, log reading, invariants, report.
         .target(name: "ChaosKit", dependencies: ["TaskEvents"], path: "Tests/ChaosKit"),

@@ -47,7 +47,7 @@ public final class Node: Service, Sendable {
 
     private var claimLoop: ClaimLoop {
         ClaimLoop(
-            queue: queue, running: running, peers: peers, slots: configuration.slots,
+            queue: queue, running: running, ownRange: { [peers] in peers.ownRange }, slots: configuration.slots,
             priorities: configuration.priorities, leaseTTL: configuration.leaseTTL, worker: configuration.nodeID,
             doorbell: doorbell, metrics: metrics, logger: logger, start: { await self.start($0) })
     }

@@ -7,7 +7,8 @@ import Store
 struct ClaimLoop: Sendable {
     let queue: any TaskQueue
     let running: RunningTasks
-    let peers: Peers
+    /// This node's own slice, as the membership view splits the range now.
+    let ownRange: @Sendable () -> ClosedRange<Int>
     let slots: Int
     let priorities: ClosedRange<Int>
     let leaseTTL: Duration
@@ -33,7 +34,7 @@ struct ClaimLoop: Sendable {
             var claimed: [ClaimedTask] = []
             var failed = false
             do {
-                for range in [peers.ownRange, priorities] where claimed.count < free {
+                for range in [ownRange(), priorities] where claimed.count < free {
                     claimed += try await queue.claim(upTo: free - claimed.count, priorities: range, leaseTTL: leaseTTL, worker: worker)
                     if range == priorities { break }
                 }

@@ -18,6 +18,17 @@ public struct PoolStatus: Sendable, Equatable, Codable {
     public var crashed: Int
     /// Warm sandboxes removed after `idleTimeout`.
     public var reaped: Int
+
+    public init(total: Int, busy: Int = 0, warm: Int = 0, starting: Int = 0, started: Int = 0, recycled: Int = 0, crashed: Int = 0, reaped: Int = 0) {
+        self.total = total
+        self.busy = busy
+        self.warm = warm
+        self.starting = starting
+        self.started = started
+        self.recycled = recycled
+        self.crashed = crashed
+        self.reaped = reaped
+    }
 }
 
 /// Warm sandboxes in front of a backend: `slots` of them are kept started, a task takes one, and it

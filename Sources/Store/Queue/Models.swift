@@ -111,6 +111,11 @@ public struct RecoveryReport: Sendable, Equatable {
     /// Marked failed because their attempts are spent.
     public var failed: [Int64] = []
 
+    public init(requeued: [Int64] = [], failed: [Int64] = []) {
+        self.requeued = requeued
+        self.failed = failed
+    }
+
     public var isEmpty: Bool { requeued.isEmpty && failed.isEmpty }
 }
 

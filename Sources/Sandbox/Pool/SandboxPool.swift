@@ -60,6 +60,8 @@ public actor SandboxPool {
     private var isStarted = false
     private var isShutDown = false
     private var reaper: Task<Void, Never>?
+    /// Sandboxes being stopped (recycled, reaped, crashed): shutdown awaits them all.
+    private var terminating: [String: Task<Void, Never>] = [:]
     private var counts = (started: 0, recycled: 0, crashed: 0, reaped: 0)
 
     /// A pool over `backend`, or over an `OCIBackend` made from `configuration` when nil.
@@ -122,6 +124,8 @@ public actor SandboxPool {
         await withTaskGroup(of: Void.self) { group in
             for sandbox in all { group.addTask { await sandbox.terminate() } }
         }
+        // Only once nothing runs any more is the host released (the node lock among it).
+        for retiring in Array(terminating.values) { await retiring.value }
         await backend.shutdown()
     }
 
@@ -168,11 +172,13 @@ public actor SandboxPool {
 
     private func release(_ sandbox: any SandboxInstance) {
         busy[sandbox.id] = nil
-        if !isShutDown, sandbox.isReusable, !configuration.strict, sandbox.tasksRun < configuration.maxTasksPerSandbox {
+        // Shutdown terminates every sandbox it found, the busy ones too.
+        guard !isShutDown else { return }
+        if sandbox.isReusable, !configuration.strict, sandbox.tasksRun < configuration.maxTasksPerSandbox {
             offer(sandbox)
         } else {
             counts.recycled += 1
-            Task { await sandbox.terminate() }
+            retire(sandbox)
             refill()
         }
     }
@@ -223,7 +229,7 @@ public actor SandboxPool {
         case .success(let sandbox):
             counts.started += 1
             if isShutDown {
-                Task { await sandbox.terminate() }
+                retire(sandbox)
             } else {
                 offer(sandbox)
             }
@@ -240,7 +246,7 @@ public actor SandboxPool {
         let entry = warm.remove(at: index)
         counts.crashed += 1
         logger.warning("an idle sandbox died; replacing it", metadata: ["sandbox": "\(id)"])
-        Task { await entry.sandbox.terminate() }
+        retire(entry.sandbox)
         refill()
     }
 
@@ -252,6 +258,17 @@ public actor SandboxPool {
         warm.removeAll { now - $0.since >= configuration.idleTimeout }
         counts.reaped += stale.count
         dormant = true
-        for entry in stale { Task { await entry.sandbox.terminate() } }
+        for entry in stale { retire(entry.sandbox) }
     }
+
+    /// Stops `sandbox` in the background; `shutdown` waits for it.
+    private func retire(_ sandbox: any SandboxInstance) {
+        let id = sandbox.id
+        terminating[id] = Task {
+            await sandbox.terminate()
+            self.retired(id)
+        }
+    }
+
+    private func retired(_ id: String) { terminating[id] = nil }
 }

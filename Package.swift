@@ -97,7 +97,10 @@ let package = Package(
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Settings"]),
         .testTarget(name: "NodeTests", dependencies: [
-            "Node", "Store", "Sandbox", "Settings",
+            "Node", "Store", "Sandbox", "Settings", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -3,16 +3,18 @@ import Store
 
 /// Task records and requests as JSON (CONVENTIONS.md: "A task as the outside world sees it").
 public enum TaskJSON {
-    /// The task as a JSON object; the payload is embedded as the JSON value it is.
+    /// The task as a JSON object; the payload is embedded as the JSON text it was submitted as
+    /// (already checked to be JSON by the database), not re-encoded, so `1e20` stays `1e20`.
     public static func encode(_ task: TaskRecord) -> Data {
-        let payload = (try? JSONSerialization.jsonObject(with: task.payloadJSON.data(using: .utf8) ?? Data(), options: .fragmentsAllowed)) ?? NSNull()
+        // The payload goes in where a placeholder no other field can contain (a fresh UUID) was.
+        let placeholder = UUID().uuidString
         func orNull(_ value: Any?) -> Any { value ?? NSNull() }
         let object: [String: Any] = [
             "id": task.id,
             "name": task.name,
             "status": task.status,
             "priority": task.priority,
-            "payload": payload,
+            "payload": placeholder,
             "output": orNull(task.output),
             "stderr": orNull(task.stderr),
             "exit_code": orNull(task.exitCode.map { Int($0) }),
@@ -26,7 +28,11 @@ public enum TaskJSON {
             "finished": orNull(task.finished),
             "output_truncated": task.outputTruncated,
         ]
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        guard let encoded = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
+              let text = String(data: encoded, encoding: .utf8),
+              let slot = text.range(of: "\"payload\":\"\(placeholder)\"")
+        else { return Data("{}".utf8) }
+        return Data(text.replacingCharacters(in: slot, with: "\"payload\":" + task.payloadJSON).utf8)
     }
 
     /// A task request: `{"code": "...", "payload": <any JSON>, "priority": 0, "name": "",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Store
 
 /// An error a command reports as one clear sentence on stderr with exit status 1.
 struct CommandFailure: Error, CustomStringConvertible {
@@ -13,4 +14,10 @@ struct CommandFailure: Error, CustomStringConvertible {
     static func wrap<T, E: Error>(_ body: () async throws(E) -> T) async throws(CommandFailure) -> T {
         do { return try await body() } catch { throw CommandFailure(description: "\(error)") }
     }
+}
+
+extension Backoff {
+    /// Polling a task until it ends: quickly at first (a warm sandbox answers in milliseconds),
+    /// then every half second.
+    static let waitingForATask = Backoff(initial: .milliseconds(10), maximum: .milliseconds(500), jitter: 0)
 }

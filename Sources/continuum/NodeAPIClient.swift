@@ -32,7 +32,7 @@ struct NodeAPIClient {
             print("{\"id\": \(id)}")
             return
         }
-        var delay = Duration.milliseconds(10)
+        var polling = Backoff.waitingForATask
         while true {
             let (data, status) = try await request("/tasks/\(id)", body: nil)
             guard status == 200, let task = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -44,8 +44,7 @@ struct NodeAPIClient {
                 if state != "completed" { throw ExitCode(1) }
                 return
             }
-            try await Task.sleep(for: delay)
-            delay = min(delay * 2, .milliseconds(500))
+            try await polling.pause()
         }
     }
 

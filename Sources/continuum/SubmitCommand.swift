@@ -58,19 +58,21 @@ struct SubmitCommand: AsyncParsableCommand {
             print("{\"id\": \(id)}")
             return
         }
-        let finished = try await CommandFailure.wrap { () async throws(StoreError) in try await Self.waitForEnd(of: id, in: store) }
+        guard let finished = try await CommandFailure.wrap({ () async throws(StoreError) in try await Self.waitForEnd(of: id, in: store) }) else {
+            throw CancellationError()
+        }
         print(String(decoding: TaskJSON.encode(finished), as: UTF8.self))
         if finished.status != "completed" { throw ExitCode(1) }
     }
 
-    /// Polls the task until it is completed or failed, quickly at first, then every half second.
-    static func waitForEnd(of id: Int64, in store: TaskStore) async throws(StoreError) -> TaskRecord {
-        var delay = Duration.milliseconds(10)
+    /// Polls the task until it is completed or failed, quickly at first, then every half second;
+    /// nil when the command is cancelled first.
+    static func waitForEnd(of id: Int64, in store: TaskStore) async throws(StoreError) -> TaskRecord? {
+        var polling = Backoff.waitingForATask
         while true {
             guard let task = try await store.task(id: id) else { throw .notFound(taskID: id) }
             if task.status == "completed" || task.status == "failed" || task.status == "cancelled" { return task }
-            try? await Task.sleep(for: delay)
-            delay = min(delay * 2, .milliseconds(500))
+            do { try await polling.pause() } catch { return nil }
         }
     }
 }

@@ -39,16 +39,19 @@ final class NotificationListener: Sendable {
 
     private var isStopped: Bool { stopped.withLock { $0 } }
 
+    /// Pauses between reconnection tries.
+    static let reconnecting = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+
     private func loop(_ continuation: AsyncStream<QueueSignal>.Continuation) {
         var connection: PGConnection?
-        var backoff = Duration.milliseconds(100)
+        var backoff = Self.reconnecting
         while !isStopped {
             do throws(StoreError) {
                 if connection == nil {
                     let fresh = try connectBlocking()
                     try fresh.executeScript("LISTEN \(Self.channel)")
                     connection = fresh
-                    backoff = .milliseconds(100)
+                    backoff.reset()
                     continuation.yield(.resynchronized)
                 }
                 for note in try connection!.waitForNotifications(timeout: .milliseconds(250))
@@ -60,8 +63,9 @@ final class NotificationListener: Sendable {
                     logger.warning("LISTEN connection lost; reconnecting", metadata: ["error": "\(error)"])
                 }
                 connection = nil
-                Thread.sleep(forTimeInterval: Double(backoff.components.seconds) + Double(backoff.components.attoseconds) / 1e18)
-                backoff = min(backoff * 2, .seconds(5))
+                // This loop owns its thread (libpq waits block), so it sleeps the thread itself.
+                let delay = backoff.next()
+                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
             }
         }
         continuation.finish()

@@ -42,11 +42,14 @@ public final class TaskStore: Sendable {
             task.code, hash, task.name, task.description, task.payloadJSON, String(task.priority),
             String(task.maxAttempts), task.timeoutSeconds.map { String($0) },
         ]
+        // No row: a concurrent insert of the same code won the race; a moment later it is there.
+        var backoff = Backoff(initial: .milliseconds(1), maximum: .milliseconds(20))
         for _ in 0..<5 {
             let rows = try await run("submit", idempotent: false) { connection throws(StoreError) in
                 try connection.execute(Statements.submit, parameters)
             }
             if let id = rows.rows.first?[0].flatMap(Int64.init) { return id }
+            guard (try? await backoff.pause()) != nil else { break }
         }
         throw .database(sqlState: "", message: "storing the task's code kept racing with concurrent submissions; try again")
     }
@@ -419,17 +422,19 @@ public final class TaskStore: Sendable {
         _ operation: String, idempotent: Bool,
         _ body: @escaping @Sendable (PGConnection) throws(StoreError) -> T
     ) async throws(StoreError) -> T {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try await pool.withConnection(body)
-            } catch let error where error.isRetryableConflict && attempt < 8 {
+        // Conflicts under SERIALIZABLE (CockroachDB's only level) come in bursts when many
+        // claimers race: up to 16 tries, spread by jitter so that they do not collide again.
+        var backoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(200), jitter: 0.8)
+        return try await backoff.retrying({ () async throws(StoreError) in try await pool.withConnection(body) }) { error, tries in
+            if error.isRetryableConflict && tries < 16 {
                 logger.debug("retrying after a conflict", metadata: ["operation": "\(operation)", "error": "\(error)"])
-            } catch let error where error.isConnectionFailure && idempotent && attempt < 3 {
-                logger.info("retrying on a fresh connection", metadata: ["operation": "\(operation)", "error": "\(error)"])
+                return true
             }
-            try? await Task.sleep(for: .milliseconds(Int.random(in: 1...10) * attempt))
+            if error.isConnectionFailure && idempotent && tries < 3 {
+                logger.info("retrying on a fresh connection", metadata: ["operation": "\(operation)", "error": "\(error)"])
+                return true
+            }
+            return false
         }
     }
 

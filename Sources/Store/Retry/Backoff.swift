@@ -44,3 +44,23 @@ public struct Backoff: Sendable {
         }
     }
 }
+
+extension Backoff {
+    /// Runs `body` until it returns, pausing between tries while `shouldRetry` says so for the
+    /// error and the number of the try that threw it (from 1). Throws the last error when
+    /// `shouldRetry` says no, or when the calling task is cancelled during a pause.
+    public mutating func retrying<T, E: Error>(
+        _ body: () async throws(E) -> T, while shouldRetry: (E, _ tries: Int) -> Bool
+    ) async throws(E) -> T {
+        var tries = 0
+        while true {
+            tries += 1
+            do throws(E) {
+                return try await body()
+            } catch let failure {
+                guard shouldRetry(failure, tries) else { throw failure }
+                do { try await pause() } catch { throw failure }
+            }
+        }
+    }
+}

@@ -27,22 +27,20 @@ public enum Schema {
 }
 
 extension TaskStore {
+    /// Duplicate catalog entries a concurrent migration can race this one into (unique
+    /// violation, duplicate table, duplicate object).
+    static let racedByAConcurrentMigration: Set<String> = ["23505", "42P07", "42710"]
+
     /// Applies the schema in one transaction. Idempotent, and safe from several peers at once:
     /// on PostgreSQL an advisory lock serialises them; on CockroachDB a conflict (40001) or a
     /// duplicate catalog entry raced by a concurrent migration (23505, 42P07, 42710) is retried.
     public func migrate(dialect: SchemaDialect = .postgres) async throws(StoreError) {
         let script = Schema.script(for: dialect)
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                try await run("migrate", idempotent: true) { connection throws(StoreError) in
-                    try connection.executeScript(script)
-                }
-                return
-            } catch let error where ["23505", "42P07", "42710"].contains(error.sqlState) && attempt < 5 {
-                try? await Task.sleep(for: .milliseconds(50 * attempt))
+        var backoff = Backoff(initial: .milliseconds(50), maximum: .milliseconds(400))
+        try await backoff.retrying({ () async throws(StoreError) in
+            try await run("migrate", idempotent: true) { connection throws(StoreError) in
+                try connection.executeScript(script)
             }
-        }
+        }) { error, tries in Self.racedByAConcurrentMigration.contains(error.sqlState ?? "") && tries < 5 }
     }
 }

@@ -20,6 +20,8 @@ let package = Package(
         // Thin system-library wrappers: one Swift file in the owning module touches their pointers.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        // glibc's GNU-only calls, wrapped in C under _GNU_SOURCE, so a missing one fails at link time.
+        .target(name: "CSandboxShim"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(
@@ -34,6 +36,7 @@ let package = Package(
         .target(
             name: "Sandbox",
             dependencies: [
+                "CSandboxShim",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Runner/runner.py")]

@@ -22,7 +22,6 @@ let package = Package(
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         // glibc's GNU-only calls, wrapped in C under _GNU_SOURCE, so a missing one fails at link time.
         .target(name: "CSandboxShim"),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(
             name: "Store",

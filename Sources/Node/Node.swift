@@ -22,13 +22,13 @@ public final class Node: Service, Sendable {
     let peers: Peers
     let started = ContinuousClock.now
 
-    public init(configuration: NodeConfiguration, logger: Logger) throws {
+    public init(configuration: NodeConfiguration, logger: Logger) async throws {
         var logger = logger
         logger[metadataKey: "node_id"] = "\(configuration.nodeID)"
         self.configuration = configuration
         self.logger = logger
         self.store = TaskStore(configuration: configuration.database, logger: logger)
-        self.pool = try SandboxPool(configuration: configuration.sandbox, logger: logger)
+        self.pool = try await SandboxPool(configuration: configuration.sandbox, logger: logger)
         self.peers = Peers(
             gossip: configuration.gossip.map(GossipService.init), nodeID: configuration.nodeID,
             range: configuration.priorities, selfAddress: "\(configuration.apiHost):\(configuration.apiPort)")

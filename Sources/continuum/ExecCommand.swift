@@ -67,7 +67,7 @@ struct ExecCommand: AsyncParsableCommand {
         var sources: [String] = []
         for path in files { sources.append(try await CommandFiles.text(of: path, what: "the script")) }
 
-        let pool = try CommandFailure.wrap { try SandboxPool(configuration: config, logger: logger) }
+        let pool = try await CommandFailure.wrap { () async throws in try await SandboxPool(configuration: config, logger: logger) }
         try await CommandFailure.wrap { try await pool.start() }
         var allCompleted = true
         do {

@@ -33,7 +33,7 @@ struct NodeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-        let node = try CommandFailure.wrap { try Node(configuration: configuration, logger: logger) }
+        let node = try await CommandFailure.wrap { () async throws in try await Node(configuration: configuration, logger: logger) }
         if migrate {
             try await CommandFailure.wrap { () async throws in try await node.taskStore.migrate() }
         }

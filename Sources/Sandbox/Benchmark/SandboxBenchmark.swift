@@ -125,7 +125,7 @@ public struct SandboxBenchmark: Sendable {
     }
 
     private func pooled(strict: Bool, parallel: Int, count: Int) async throws -> Figures {
-        let pool = try SandboxPool(configuration: configuration(strict: strict, slots: parallel, tag: strict ? "s\(parallel)" : "p\(parallel)"),
+        let pool = try await SandboxPool(configuration: configuration(strict: strict, slots: parallel, tag: strict ? "s\(parallel)" : "p\(parallel)"),
                                    logger: logger)
         try await pool.start()
         try await waitWarm(pool, slots: parallel)
@@ -166,7 +166,7 @@ public struct SandboxBenchmark: Sendable {
     private func coldStarts(rounds: Int) async throws -> [Double] {
         var out: [Double] = []
         for round in 0..<rounds {
-            let pool = try SandboxPool(configuration: configuration(strict: false, slots: 1, tag: "c\(round)"), logger: logger)
+            let pool = try await SandboxPool(configuration: configuration(strict: false, slots: 1, tag: "c\(round)"), logger: logger)
             let t = ContinuousClock.now
             try await pool.start()
             _ = try await pool.run(TaskSpec(id: "cold", code: Self.code, payloadJSON: "{}", timeout: .seconds(30)))

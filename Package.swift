@@ -74,7 +74,9 @@ let package = Package(
             name: "continuum-bench",
             dependencies: [
                 "Store",
+                "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Bench"
         ),

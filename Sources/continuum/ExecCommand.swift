@@ -31,15 +31,6 @@ struct ExecCommand: AsyncParsableCommand {
     @Option(help: "Memory limit of the sandbox, MiB (default CONTAINER_MEMORY_MB or 512).")
     var memoryMB: Int?
 
-    @Flag(help: .hidden)
-    var benchmark = false
-
-    @Option(help: .hidden)
-    var benchmarkTasks = 400
-
-    @Option(help: .hidden)
-    var benchmarkPooledParallel: Int?
-
     func run() async throws {
         let logger = commandLogger("continuum.exec", defaultLevel: .warning)
         let env = ProcessInfo.processInfo.environment
@@ -50,15 +41,6 @@ struct ExecCommand: AsyncParsableCommand {
         if let timeout {
             guard timeout > 0, timeout.isFinite else { throw CommandFailure(description: "--timeout must be a positive number of seconds") }
             config.taskTimeout = .milliseconds(Int64(timeout * 1000))
-        }
-        if benchmark {
-            let benchmark = SandboxBenchmark(base: config, tasks: benchmarkTasks, logger: logger)
-            if let parallel = benchmarkPooledParallel {
-                try await CommandFailure.wrap { try await benchmark.runPooledOnly(parallel: parallel) }
-            } else {
-                try await CommandFailure.wrap { try await benchmark.run() }
-            }
-            return
         }
         config.slots = 1
         guard !files.isEmpty else { throw CommandFailure(description: "give at least one Python file to run") }

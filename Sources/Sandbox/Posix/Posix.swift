@@ -105,6 +105,17 @@ enum Posix {
         return buffer
     }
 
+    /// Reads `fd` to its end, discarding what it reads.
+    static func drain(_ fd: Int32) throws {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw Failure(call: "read", errno: errno) }
+            if n == 0 { return }
+        }
+    }
+
     static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
     }

@@ -40,7 +40,7 @@ public final class Node: Service, Sendable {
     public func run() async throws {
         try await pool.start()
         await takeBackLeasesOfEarlierRun()
-        try peers.gossip?.start()
+        try await peers.gossip?.start()
         logger.info("node started", metadata: [
             "slots": "\(configuration.sandbox.slots)", "priorities": "\(configuration.priorities)",
             "lease_ttl": "\(configuration.leaseTTL)", "notify": "\(configuration.notify)",

@@ -20,7 +20,8 @@ let package = Package(
         // Thin system-library wrappers: one Swift file in the owning module touches their pointers.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // glibc's GNU-only calls, wrapped in C under _GNU_SOURCE, so a missing one fails at link time.
+        .target(name: "CSandboxShim"),
 
         // Typed reads of the environment, shared by every module that is configured by it.
         .target(name: "Settings"),
@@ -39,6 +40,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 "Settings",
+                "CSandboxShim",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Runner/runner.py")]
@@ -83,7 +85,9 @@ let package = Package(
             name: "continuum-bench",
             dependencies: [
                 "Store",
+                "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Bench"
         ),

@@ -10,7 +10,7 @@ struct ContinuumBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "continuum-bench",
         abstract: "Benchmark drivers for scripts/bench-*.",
-        subcommands: [StoreBench.self, PgbenchScript.self, FillQueue.self, Throughput.self, Latency.self, WaitTask.self])
+        subcommands: [StoreBench.self, PgbenchScript.self, FillQueue.self, Throughput.self, Latency.self, WaitTask.self, SandboxBench.self])
 }
 
 /// Claim+complete throughput through `TaskStore`.

@@ -65,7 +65,7 @@ public final class Node: Service, Sendable {
         // this id still holds belongs to an earlier run that died, and goes back now.
         await leaseKeeper.revoke(configuration.nodeID, because: "an earlier run of this node")
         do {
-            try peers.gossip?.start()
+            try await peers.gossip?.start()
         } catch {
             await runner.shutdown()
             queue.shutdown()

@@ -33,15 +33,6 @@ struct ExecCommand: AsyncParsableCommand {
     @Option(help: "Memory limit of the sandbox, MiB (default CONTAINER_MEMORY_MB or 512).")
     var memoryMB: Int?
 
-    @Flag(help: .hidden)
-    var benchmark = false
-
-    @Option(help: .hidden)
-    var benchmarkTasks = 400
-
-    @Option(help: .hidden)
-    var benchmarkPooledParallel: Int?
-
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let logger = try commandLogger("continuum.exec", defaultLevel: .warning, environment: environment)
@@ -55,15 +46,6 @@ struct ExecCommand: AsyncParsableCommand {
             guard timeout > 0, timeout.isFinite else { throw CommandFailure(description: "--timeout must be a positive number of seconds") }
             taskTimeout = .milliseconds(Int64(timeout * 1000))
         }
-        if benchmark {
-            let benchmark = SandboxBenchmark(base: config, tasks: benchmarkTasks, logger: logger)
-            if let parallel = benchmarkPooledParallel {
-                try await CommandFailure.wrap { try await benchmark.runPooledOnly(parallel: parallel) }
-            } else {
-                try await CommandFailure.wrap { try await benchmark.run() }
-            }
-            return
-        }
         config.slots = 1
         guard !files.isEmpty else { throw CommandFailure(description: "give at least one Python file to run") }
 
@@ -71,7 +53,7 @@ struct ExecCommand: AsyncParsableCommand {
         var sources: [String] = []
         for path in files { sources.append(try await CommandFiles.text(of: path, what: "the script")) }
 
-        let pool = try CommandFailure.wrap { try SandboxPool(configuration: config, logger: logger) }
+        let pool = try await CommandFailure.wrap { () async throws in try await SandboxPool(configuration: config, logger: logger) }
         try await CommandFailure.wrap { try await pool.start() }
         var allCompleted = true
         do {

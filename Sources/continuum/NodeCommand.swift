@@ -37,7 +37,7 @@ struct NodeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
         let store = TaskStore(configuration: configuration.database, logger: logger)
-        let pool = try CommandFailure.wrap { try SandboxPool(configuration: configuration.sandbox, logger: logger) }
+        let pool = try await CommandFailure.wrap { () async throws in try await SandboxPool(configuration: configuration.sandbox, logger: logger) }
         let node = Node(configuration: configuration, queue: store, runner: pool, logger: logger)
         if migrate {
             try await CommandFailure.wrap { () async throws in try await store.migrate() }

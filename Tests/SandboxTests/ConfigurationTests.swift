@@ -78,11 +78,11 @@ import Testing
         #expect(throws: ConfigurationError.self) { try c.validate() }
     }
 
-    @Test func missingRuntimeHasAnActionableMessage() {
+    @Test func missingRuntimeHasAnActionableMessage() async {
         var c = SandboxConfiguration(nodeID: "n", runtime: "no-such-runtime-xyz")
         c.slots = 1
-        #expect {
-            _ = try OCIBackend(configuration: c, logger: .init(label: "t"))
+        await #expect {
+            _ = try await OCIBackend(configuration: c, logger: .init(label: "t"))
         } throws: { error in
             "\(error)".contains("no-such-runtime-xyz not found") && "\(error)".contains("CONTINUUM_SANDBOX_RUNTIME")
         }

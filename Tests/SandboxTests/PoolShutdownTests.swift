@@ -66,7 +66,7 @@ struct PoolShutdownTests {
         var configuration = SandboxConfiguration(nodeID: "pool-shutdown")
         configuration.slots = 1
         configuration.strict = true
-        let pool = try SandboxPool(configuration: configuration, backend: RecordingBackend(journal: journal), logger: Logger(label: "pool"))
+        let pool = try await SandboxPool(configuration: configuration, backend: RecordingBackend(journal: journal), logger: Logger(label: "pool"))
         try await pool.start()
         _ = try await pool.run(TaskSpec(id: "1", code: "pass", timeout: .seconds(5)))
         // Strict: that sandbox is being recycled in the background right now.

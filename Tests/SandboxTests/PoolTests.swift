@@ -131,7 +131,7 @@ struct PoolTests {
 
     @Test func leftoversOfACrashedNodeAreRemovedAtStart() async throws {
         let ghostConfig = testConfiguration { $0.nodeID = "ghost\(getpid())" }
-        let ghost = try OCIBackend(configuration: ghostConfig, logger: testLogger)
+        let ghost = try await OCIBackend(configuration: ghostConfig, logger: testLogger)
         try await ghost.prepare()
         let sandbox = try await ghost.startSandbox(slot: 0) { _ in }
         let nodeDir = ghost.nodeDir, sharedDir = ghost.sharedDir
@@ -153,16 +153,16 @@ struct PoolTests {
 
     @Test func aLiveNodeIDCannotBeTakenTwice() async throws {
         let config = testConfiguration()
-        let first = try SandboxPool(configuration: config, logger: testLogger)
+        let first = try await SandboxPool(configuration: config, logger: testLogger)
         try await first.start()
-        let second = try SandboxPool(configuration: config, logger: testLogger)
+        let second = try await SandboxPool(configuration: config, logger: testLogger)
         await #expect(throws: SandboxError.nodeIDInUse(config.nodeID)) { try await second.start() }
         await first.shutdown()
     }
 
     @Test func shutdownRemovesEverything() async throws {
         let config = testConfiguration { $0.slots = 2 }
-        let pool = try SandboxPool(configuration: config, logger: testLogger)
+        let pool = try await SandboxPool(configuration: config, logger: testLogger)
         try await pool.start()
         #expect(await eventually { await pool.status().warm == 2 })
         await pool.shutdown()

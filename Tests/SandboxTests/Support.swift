@@ -24,7 +24,7 @@ func testConfiguration(_ change: (inout SandboxConfiguration) -> Void = { _ in }
 /// Starts a pool, runs `body`, and always shuts the pool down.
 func withPool<T>(_ change: (inout SandboxConfiguration) -> Void = { _ in },
                  _ body: (SandboxPool) async throws -> T) async throws -> T {
-    let pool = try SandboxPool(configuration: testConfiguration(change), logger: testLogger)
+    let pool = try await SandboxPool(configuration: testConfiguration(change), logger: testLogger)
     try await pool.start()
     do {
         let result = try await body(pool)

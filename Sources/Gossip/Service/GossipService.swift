@@ -3,13 +3,24 @@ import Settings
 import Synchronization
 
 /// Why a `GossipService` could not start.
-public enum GossipServiceError: Error, Sendable, Hashable {
+public enum GossipServiceError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `start()` was called twice, or after a stop.
     case alreadyStarted
-    /// The UDP socket could not be bound.
+    /// The UDP socket could not be bound, or the bind address's host name did not resolve.
     case bindFailed(address: String, reason: String)
     /// The protocol refused the identity or the timings.
     case setup(GossipSetupError)
+
+    public var description: String {
+        switch self {
+        case .alreadyStarted:
+            "the gossip service was already started"
+        case .bindFailed(let address, let reason):
+            "cannot bind the gossip socket to \(address) (CONTINUUM_GOSSIP_BIND): \(reason)"
+        case .setup(let error):
+            "the gossip protocol refused its setup (node id, advertised address or timings): \(error)"
+        }
+    }
 }
 
 /// Membership over authenticated UDP: a `GossipInstance` driven by a libuv loop on a thread of
@@ -24,7 +35,7 @@ public final class GossipService: Sendable {
     private enum Phase: Sendable {
         case idle
         case running(UDPLoop, GossipEngine)
-        case stopped(GossipEngine?)
+        case stopped(GossipEngine?, UDPLoop?)
     }
 
     /// The configuration in force.
@@ -62,14 +73,14 @@ public final class GossipService: Sendable {
         wakeSink.finish()
     }
 
-    /// Binds the socket, starts the loop thread and joins the seeds. Returns once the socket is
-    /// bound; joining continues in the background.
-    public func start() throws(GossipServiceError) {
+    /// Starts the loop thread, binds the socket (a host name is looked up without blocking) and
+    /// joins the seeds. Returns once the socket is bound; joining continues in the background.
+    public func start() async throws(GossipServiceError) {
         guard case .idle = phase.withLock({ $0 }) else { throw .alreadyStarted }
         let bind = HostPort(configuration.bind)!
         let loop: UDPLoop
         do {
-            loop = try UDPLoop.bind(
+            loop = try await UDPLoop.bind(
                 bind, onDatagram: { [weak self] bytes in self?.received(bytes) }, onTimer: { [weak self] in self?.timerFired() })
         } catch {
             throw .bindFailed(address: configuration.bind, reason: error.description)
@@ -82,13 +93,17 @@ public final class GossipService: Sendable {
                 incarnation: Self.wallClockNanoseconds() / 1_000_000, seed: .random(in: .min ... .max), now: now,
                 configuration: configuration.tuning)
         } catch {
+            loop.requestStop()
             throw .setup(error)
         }
         let sealer = DatagramSealer(
             key: configuration.clusterKey, senderID: configuration.nodeID, epoch: Self.wallClockNanoseconds(),
             maxDatagramBytes: configuration.tuning.maxDatagramBytes)
         try phase.withLock { (phase) throws(GossipServiceError) in
-            guard case .idle = phase else { throw .alreadyStarted }
+            guard case .idle = phase else {
+                loop.requestStop()
+                throw .alreadyStarted
+            }
             var engine = GossipEngine(instance: instance, sealer: sealer)
             apply(engine.join(seeds: configuration.seeds, now: now), through: loop, deadline: engine.instance.nextDeadline, now: now)
             phase = .running(loop, engine)
@@ -112,8 +127,8 @@ public final class GossipService: Sendable {
     public var membership: Membership {
         phase.withLock { phase in
             switch phase {
-            case .idle, .stopped(nil): Membership(members: [])
-            case .running(_, let engine), .stopped(let engine?): engine.instance.membership
+            case .idle, .stopped(nil, _): Membership(members: [])
+            case .running(_, let engine), .stopped(let engine?, _): engine.instance.membership
             }
         }
     }
@@ -128,8 +143,19 @@ public final class GossipService: Sendable {
     public var dropCounts: [GossipDropReason: Int] {
         phase.withLock { phase in
             switch phase {
-            case .idle, .stopped(nil): [:]
-            case .running(_, let engine), .stopped(let engine?): engine.dropCounts
+            case .idle, .stopped(nil, _): [:]
+            case .running(_, let engine), .stopped(let engine?, _): engine.dropCounts
+            }
+        }
+    }
+
+    /// Datagrams not sent since `start()` because their destination was malformed or its host
+    /// name did not resolve.
+    public var unresolvedSends: Int {
+        phase.withLock { phase in
+            switch phase {
+            case .idle, .stopped(_, nil): 0
+            case .running(let loop, _), .stopped(_, let loop?): loop.unresolvedDrops
             }
         }
     }
@@ -179,7 +205,7 @@ public final class GossipService: Sendable {
         let loop = phase.withLock { phase -> UDPLoop? in
             switch phase {
             case .idle:
-                phase = .stopped(nil)
+                phase = .stopped(nil, nil)
                 return nil
             case .stopped:
                 return nil
@@ -188,7 +214,7 @@ public final class GossipService: Sendable {
                     let now = now()
                     apply(engine.leave(now: now), through: loop, deadline: engine.instance.nextDeadline, now: now)
                 }
-                phase = .stopped(engine)
+                phase = .stopped(engine, loop)
                 return loop
             }
         }

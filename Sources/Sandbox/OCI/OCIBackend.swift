@@ -25,14 +25,19 @@ public final class OCIBackend: SandboxBackend {
     private let lockFD = Mutex<Int32?>(nil)
     private let composition = Mutex<Rootfs.Composition?>(nil)
 
-    /// Finds the runtime binary; throws `SandboxError.runtimeNotFound` when it is missing.
-    public init(configuration: SandboxConfiguration, logger: Logger) throws {
-        guard let path = Posix.which(configuration.runtime, path: ProcessInfo.processInfo.environment["PATH"]) else {
-            throw SandboxError.runtimeNotFound(configuration.runtime)
+    /// Finds the runtime binary and the cgroup hierarchy on a `Blocking` thread (both probe the file
+    /// system); throws `SandboxError.runtimeNotFound` when the runtime is missing.
+    public init(configuration: SandboxConfiguration, logger: Logger) async throws {
+        let runtime = configuration.runtime
+        let (path, cgroups) = try await Blocking.run { () throws -> (String, any CgroupHierarchy) in
+            guard let path = Posix.which(runtime, path: ProcessInfo.processInfo.environment["PATH"]) else {
+                throw SandboxError.runtimeNotFound(runtime)
+            }
+            return (path, Cgroups.detect())
         }
         self.configuration = configuration
         self.runtimePath = path
-        self.cgroups = Cgroups.detect()
+        self.cgroups = cgroups
         self.logger = logger
         self.prefix = configuration.containerPrefix
     }

@@ -64,11 +64,16 @@ public actor SandboxPool {
     private var terminating: [String: Task<Void, Never>] = [:]
     private var counts = (started: 0, recycled: 0, crashed: 0, reaped: 0)
 
-    /// A pool over `backend`, or over an `OCIBackend` made from `configuration` when nil.
-    public init(configuration: SandboxConfiguration, backend: (any SandboxBackend)? = nil, logger: Logger) throws {
+    /// A pool over `backend`, or over an `OCIBackend` made from `configuration` when nil (whose
+    /// probes run off the cooperative pool).
+    public init(configuration: SandboxConfiguration, backend: (any SandboxBackend)? = nil, logger: Logger) async throws {
         try configuration.validate()
         self.configuration = configuration
-        self.backend = try backend ?? OCIBackend(configuration: configuration, logger: logger)
+        if let backend {
+            self.backend = backend
+        } else {
+            self.backend = try await OCIBackend(configuration: configuration, logger: logger)
+        }
         var logger = logger
         logger[metadataKey: "node_id"] = "\(configuration.nodeID)"
         self.logger = logger

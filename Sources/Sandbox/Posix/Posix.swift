@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSandboxShim
 import Foundation
 
 /// Thin, blocking wrappers over the system calls the sandbox needs. Call them only from
@@ -17,7 +18,7 @@ enum Posix {
     /// A pipe whose two ends are close-on-exec.
     static func pipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
-        guard GNU.pipe2(&fds, O_CLOEXEC) == 0 else { throw Failure(call: "pipe2", errno: errno) }
+        guard CSandboxShim_pipe2(&fds, O_CLOEXEC) == 0 else { throw Failure(call: "pipe2", errno: errno) }
         return (fds[0], fds[1])
     }
 
@@ -34,7 +35,8 @@ enum Posix {
         for (offset, fd) in extraFDs.enumerated() {
             posix_spawn_file_actions_adddup2(&actions, fd, 3 + Int32(offset))
         }
-        _ = GNU.addCloseFrom(&actions, 3 + Int32(extraFDs.count))
+        let closing = CSandboxShim_posix_spawn_file_actions_addclosefrom_np(&actions, 3 + Int32(extraFDs.count))
+        guard closing == 0 else { throw Failure(call: "posix_spawn_file_actions_addclosefrom_np", errno: closing) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -103,6 +105,17 @@ enum Posix {
         return buffer
     }
 
+    /// Reads `fd` to its end, discarding what it reads.
+    static func drain(_ fd: Int32) throws {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw Failure(call: "read", errno: errno) }
+            if n == 0 { return }
+        }
+    }
+
     static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
     }
@@ -145,22 +158,5 @@ enum Posix {
             if access(candidate, X_OK) == 0 { return candidate }
         }
         return nil
-    }
-}
-
-/// glibc functions that Swift's Glibc module does not expose (they sit behind `_GNU_SOURCE`),
-/// looked up once at run time.
-private enum GNU {
-    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-
-    static let pipe2: Pipe2 = symbol("pipe2")
-    static let addCloseFrom: AddCloseFrom = symbol("posix_spawn_file_actions_addclosefrom_np")
-
-    private static func symbol<F>(_ name: String) -> F {
-        guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else {
-            fatalError("glibc lacks \(name) (glibc 2.34 or newer is needed)")
-        }
-        return unsafeBitCast(address, to: F.self)
     }
 }

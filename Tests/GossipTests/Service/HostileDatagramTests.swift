@@ -4,8 +4,8 @@ import Testing
 @Suite("Hostile datagrams against a live service")
 struct HostileDatagramTests {
     /// A raw UDP sender: a loop whose received datagrams and timers are ignored.
-    private static func rawSender() throws -> UDPLoop {
-        let loop = try UDPLoop.bind(HostPort(host: "127.0.0.1", port: 0), onDatagram: { _ in }, onTimer: {})
+    private static func rawSender() async throws -> UDPLoop {
+        let loop = try await UDPLoop.bind(HostPort(host: "127.0.0.1", port: 0), onDatagram: { _ in }, onTimer: {})
         loop.start()
         return loop
     }
@@ -51,7 +51,7 @@ struct HostileDatagramTests {
         var expected: [GossipDropReason: Int] = [:]
         for (reason, _) in hostile { expected[reason, default: 0] += 1 }
 
-        let sender = try Self.rawSender()
+        let sender = try await Self.rawSender()
         sender.send(valid, to: address)
         for (_, datagram) in hostile { sender.send(datagram, to: address) }
         let counted = await eventually(within: .seconds(3)) { target.dropCounts == expected }

@@ -61,7 +61,7 @@ struct LiveMembershipTests {
         #expect(await eventually(within: Self.deathBound) {
             survivors.allSatisfy { LiveCluster.state(of: "c", in: $0) == .dead }
         })
-        let again = try LiveCluster.start("c", bind: before.address, seeds: [services[0]])
+        let again = try await LiveCluster.start("c", bind: before.address, seeds: [services[0]])
         let everyone = survivors + [again]
         let rejoined = await eventually(within: .seconds(5)) {
             everyone.allSatisfy { $0.membership.alive.map(\.id) == ["a", "b", "c"] }

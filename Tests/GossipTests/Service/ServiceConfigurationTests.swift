@@ -49,23 +49,47 @@ struct ServiceConfigurationTests {
     func binds() async throws {
         let service = GossipService(configuration: try GossipConfiguration(
             nodeID: "solo", slots: 1, bind: "127.0.0.1:0", clusterKey: LiveCluster.key))
-        try service.start()
+        try await service.start()
         let address = try #require(service.localMember?.address)
         #expect(address.hasPrefix("127.0.0.1:") && !address.hasSuffix(":0"))
-        #expect(throws: GossipServiceError.alreadyStarted) { try service.start() }
+        await #expect(throws: GossipServiceError.alreadyStarted) { try await service.start() }
         await service.stop()
         #expect(service.membership.alive.map(\.id) == ["solo"])
     }
 
+    @Test("a host name to bind is looked up, and the service advertises it with the bound port")
+    func bindsAHostName() async throws {
+        let service = GossipService(configuration: try GossipConfiguration(
+            nodeID: "solo", slots: 1, bind: "localhost:0", clusterKey: LiveCluster.key))
+        try await service.start()
+        let address = try #require(service.localMember?.address)
+        #expect(address.hasPrefix("localhost:") && !address.hasSuffix(":0"), "\(address)")
+        await service.stop()
+    }
+
     @Test("binding to an address that is not local fails with a typed error")
-    func bindFailure() throws {
+    func bindFailure() async throws {
         let service = GossipService(configuration: try GossipConfiguration(
             nodeID: "solo", slots: 1, bind: "192.0.2.1:7946", clusterKey: LiveCluster.key))
-        #expect {
-            try service.start()
+        await #expect {
+            try await service.start()
         } throws: { error in
             guard case GossipServiceError.bindFailed(let address, _) = error else { return false }
             return address == "192.0.2.1:7946"
         }
+    }
+
+    @Test("a bind host name that does not resolve fails with a message naming it and the setting", .timeLimit(.minutes(1)))
+    func bindNameDoesNotResolve() async throws {
+        let service = GossipService(configuration: try GossipConfiguration(
+            nodeID: "solo", slots: 1, bind: "no-such-host.invalid:1", clusterKey: LiveCluster.key))
+        await #expect {
+            try await service.start()
+        } throws: { error in
+            guard case GossipServiceError.bindFailed(let address, let reason) = error else { return false }
+            return address == "no-such-host.invalid:1" && reason.contains("cannot resolve the host name no-such-host.invalid")
+                && "\(error)".contains("CONTINUUM_GOSSIP_BIND")
+        }
+        #expect(service.membership.members.isEmpty)
     }
 }

@@ -16,20 +16,20 @@ enum LiveCluster {
     }()
 
     /// Starts a service `id` bound to `bind` and joining through `seeds`.
-    static func start(_ id: String, bind: String = "127.0.0.1:0", seeds: [GossipService] = []) throws -> GossipService {
+    static func start(_ id: String, bind: String = "127.0.0.1:0", seeds: [GossipService] = []) async throws -> GossipService {
         let service = GossipService(configuration: try GossipConfiguration(
             nodeID: id, slots: 2, bind: bind, seeds: seeds.compactMap { $0.localMember?.address }, clusterKey: key,
             tuning: tuning))
-        try service.start()
+        try await service.start()
         return service
     }
 
     /// Starts `ids.count` services, all joining through the first, and waits until every one
     /// sees all of them alive.
     static func converged(_ ids: [String]) async throws -> [GossipService] {
-        let seed = try start(ids[0])
+        let seed = try await start(ids[0])
         var services = [seed]
-        for id in ids.dropFirst() { services.append(try start(id, seeds: [seed])) }
+        for id in ids.dropFirst() { services.append(try await start(id, seeds: [seed])) }
         let all = services
         let converged = await eventually(within: .seconds(10)) {
             all.allSatisfy { $0.membership.alive.map(\.id) == ids.sorted() }

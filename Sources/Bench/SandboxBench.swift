@@ -1,18 +1,50 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import ArgumentParser
 import Foundation
 import Logging
+import Sandbox
 
 /// `scripts/bench-sandbox`: a trivial script (print the payload) through warm pools, pooled and
 /// strict, one and two at a time, beside the floor of spawning a bare `/usr/bin/python3 -I -c` at
 /// the same parallelism, plus the cold start (first task on an empty pool). Prints a table.
-public struct SandboxBenchmark: Sendable {
+struct SandboxBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Warm pools, pooled and strict, beside bare python3 spawns, and the cold start; print a table.",
+        discussion: """
+            Sandbox settings come from the environment, as for a node (CONTAINER_MEMORY_MB, \
+            CONTINUUM_SANDBOX_RUNTIME, ...). Needs root and the OCI runtime.
+            """)
+
+    @Option(help: "Tasks a mode (at least 20; strict runs a quarter of them).") var tasks = 400
+    @Option(help: "Measure only the warm pooled rate at this many slots; print one line `pooled parallel N: R tasks/s ...`.")
+    var pooledParallel: Int?
+
+    func run() async throws {
+        var logger = Logger(label: "continuum.bench") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = ProcessInfo.processInfo.environment["CONTINUUM_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        // Each mode's pool takes its own node id (SandboxBenchmark names them).
+        let base = try SandboxConfiguration.fromEnvironment(ProcessInfo.processInfo.environment, nodeID: "bench\(getpid())")
+        let benchmark = SandboxBenchmark(base: base, tasks: tasks, logger: logger)
+        if let pooledParallel {
+            guard pooledParallel > 0 else { throw ValidationError("--pooled-parallel must be at least 1") }
+            try await benchmark.runPooledOnly(parallel: pooledParallel)
+        } else {
+            try await benchmark.run()
+        }
+    }
+}
+
+/// Why the sandbox benchmark stopped.
+struct SandboxBenchFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+struct SandboxBenchmark: Sendable {
     var base: SandboxConfiguration
     var tasks: Int
     var logger: Logger
 
-    public init(base: SandboxConfiguration, tasks: Int, logger: Logger) {
+    init(base: SandboxConfiguration, tasks: Int, logger: Logger) {
         self.base = base
         self.tasks = max(tasks, 20)
         self.logger = logger
@@ -29,7 +61,7 @@ public struct SandboxBenchmark: Sendable {
     static let code = "print(payload)\n"
     static let bareCode = "import sys; print(sys.argv[1])"
 
-    public func run() async throws {
+    func run() async throws {
         print("sandbox benchmark: \(tasks) tasks a mode, runtime \(base.runtime), \(ProcessInfo.processInfo.activeProcessorCount) cores")
         print(String(repeating: "-", count: 86))
         var rows: [Figures] = []
@@ -55,7 +87,7 @@ public struct SandboxBenchmark: Sendable {
 
     /// Only the warm pooled rate at `parallel` slots, as one line `pooled parallel N: R tasks/s`,
     /// for benchmarks that compare against the sandbox alone.
-    public func runPooledOnly(parallel: Int) async throws {
+    func runPooledOnly(parallel: Int) async throws {
         let figures = try await pooled(strict: false, parallel: parallel, count: tasks)
         print(String(format: "pooled parallel %d: %.1f tasks/s p50 %.1f ms p99 %.1f ms", parallel, figures.perSecond, figures.p50, figures.p99))
     }
@@ -73,18 +105,22 @@ public struct SandboxBenchmark: Sendable {
                        p50: sorted[sorted.count / 2], p99: p99)
     }
 
-    /// The floor: one new `/usr/bin/python3 -I -c` process a task, its output read through a pipe.
+    /// The floor: one new `/usr/bin/python3 -I -c` process a task, its output read through a pipe,
+    /// each worker on a thread of its own (the spawns block in the kernel).
     private func bareSpawn(parallel: Int) async throws -> Figures {
         let per = tasks / parallel
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for worker in 0..<parallel {
                 group.addTask {
-                    try await Blocking.run {
+                    try await Self.onThread {
                         var out: [Double] = []
                         for i in 0..<per {
                             let t = ContinuousClock.now
-                            try Self.spawnPython(payload: "{\"n\": \(worker * per + i)}")
+                            let status = try SpawnFloor.runPython(code: Self.bareCode, argument: "{\"n\": \(worker * per + i)}")
+                            guard status == 0 else {
+                                throw SandboxBenchFailure(description: "the bare python3 spawn exited with status \(status): is /usr/bin/python3 Debian's?")
+                            }
                             out.append(Self.ms(ContinuousClock.now - t))
                         }
                         return out
@@ -97,23 +133,13 @@ public struct SandboxBenchmark: Sendable {
                          wall: Self.seconds(ContinuousClock.now - started))
     }
 
-    private static func spawnPython(payload: String) throws {
-        let pipe = try Posix.pipe()
-        let null = try Posix.open("/dev/null", O_RDWR)
-        let pid: pid_t
-        do {
-            pid = try Posix.spawn([BundleBuilder.python, "-I", "-c", bareCode, payload], environment: ["LANG=C.UTF-8"],
-                                  stdin: null, stdout: pipe.write, stderr: null)
-        } catch {
-            [pipe.read, pipe.write, null].forEach(Posix.close)
-            throw error
+    /// Runs `body` on a new thread and resumes with its result.
+    private static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.stackSize = 1 << 20
+            thread.start()
         }
-        Posix.close(pipe.write)
-        Posix.close(null)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while buffer.withUnsafeMutableBytes({ read(pipe.read, $0.baseAddress!, $0.count) }) > 0 {}
-        Posix.close(pipe.read)
-        _ = Posix.wait(pid)
     }
 
     private func configuration(strict: Bool, slots: Int, tag: String) -> SandboxConfiguration {
@@ -125,8 +151,8 @@ public struct SandboxBenchmark: Sendable {
     }
 
     private func pooled(strict: Bool, parallel: Int, count: Int) async throws -> Figures {
-        let pool = try SandboxPool(configuration: configuration(strict: strict, slots: parallel, tag: strict ? "s\(parallel)" : "p\(parallel)"),
-                                   logger: logger)
+        let pool = try await SandboxPool(
+            configuration: configuration(strict: strict, slots: parallel, tag: strict ? "s\(parallel)" : "p\(parallel)"), logger: logger)
         try await pool.start()
         try await waitWarm(pool, slots: parallel)
         let per = count / parallel
@@ -140,7 +166,7 @@ public struct SandboxBenchmark: Sendable {
                         let result = try await pool.run(TaskSpec(id: "bench-\(worker)-\(i)", code: Self.code,
                                                                  payloadJSON: "{\"n\": \(worker * per + i)}", timeout: .seconds(30)))
                         guard result.status == .completed else {
-                            throw SandboxError.startFailed("benchmark task failed: \(result.detail ?? "") \(result.stderr)")
+                            throw SandboxBenchFailure(description: "a benchmark task ended \(result.status.rawValue): \(result.detail ?? "") \(result.stderr)")
                         }
                         out.append(Self.ms(ContinuousClock.now - t))
                     }
@@ -160,13 +186,13 @@ public struct SandboxBenchmark: Sendable {
             if await pool.status().warm >= slots { return }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw SandboxError.startFailed("the pool did not warm up within 6 s")
+        throw SandboxBenchFailure(description: "the pool did not warm up within 6 s: run with CONTINUUM_LOG_LEVEL=debug to see why")
     }
 
     private func coldStarts(rounds: Int) async throws -> [Double] {
         var out: [Double] = []
         for round in 0..<rounds {
-            let pool = try SandboxPool(configuration: configuration(strict: false, slots: 1, tag: "c\(round)"), logger: logger)
+            let pool = try await SandboxPool(configuration: configuration(strict: false, slots: 1, tag: "c\(round)"), logger: logger)
             let t = ContinuousClock.now
             try await pool.start()
             _ = try await pool.run(TaskSpec(id: "cold", code: Self.code, payloadJSON: "{}", timeout: .seconds(30)))

@@ -237,6 +237,9 @@ public final class Node: Service, Sendable {
 
     // MARK: Status
 
+    /// The `/status` `gossip_drops` key of outgoing datagrams whose destination did not resolve.
+    static let unresolvedDestinationDrop = "unresolved_destination"
+
     /// What `/status` shows: never a task's code or payload.
     public func status() async -> NodeStatus {
         let ownRange = peers.ownRange
@@ -249,7 +252,11 @@ public final class Node: Service, Sendable {
             sandboxPool: await runner.status(),
             members: peers.members,
             priorityRange: .init(min: ownRange.lowerBound, max: ownRange.upperBound, backlog: peers.backlogShare),
-            gossipDrops: peers.gossip.map { Dictionary(uniqueKeysWithValues: $0.dropCounts.map { ("\($0.key)", $0.value) }) })
+            gossipDrops: peers.gossip.map { gossip in
+                var drops = Dictionary(uniqueKeysWithValues: gossip.dropCounts.map { ("\($0.key)", $0.value) })
+                drops[Self.unresolvedDestinationDrop] = gossip.unresolvedSends
+                return drops
+            })
     }
 }
 

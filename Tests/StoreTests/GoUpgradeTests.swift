@@ -14,7 +14,7 @@ struct GoUpgradeTests {
         let database = try await GoSchema.database()
         let codeID = try await GoSchema.insertCode("print(payload)", into: database)
         let store = database.store()
-        try await store.migrate()
+        try await store.migrate(dialect: TestDatabase.dialect)
         return (database, store, codeID)
     }
 
@@ -24,8 +24,8 @@ struct GoUpgradeTests {
         let codeID = try await GoSchema.insertCode("print(payload)", into: database)
         let old = try await GoSchema.insertTask(codeID: codeID, name: "old", payload: #"{"era": "go"}"#, into: database)
         let store = database.store()
-        try await store.migrate()
-        try await store.migrate()
+        try await store.migrate(dialect: TestDatabase.dialect)
+        try await store.migrate(dialect: TestDatabase.dialect)
         let newCodeID = try await GoSchema.insertCode("print('new')", into: database)
         let goStyle = try await GoSchema.insertTask(codeID: newCodeID, name: "go-style", payload: #"{"n": 1}"#, into: database)
         let noPayload = try await GoSchema.insertTask(codeID: newCodeID, name: "no payload", payload: nil, into: database)
@@ -55,7 +55,7 @@ struct GoUpgradeTests {
         let codeID = try await GoSchema.insertCode("print(payload)", into: database)
         let goEra = try await GoSchema.insertTask(codeID: codeID, name: "go era", payload: nil, into: database)
         let store = database.store()
-        try await store.migrate()
+        try await store.migrate(dialect: TestDatabase.dialect)
         let explicit = try await database.integer(
             "INSERT INTO tasks (name, description, payload, code, priority) VALUES ('explicit', '', NULL, $1, 0) RETURNING id", [codeID])
         #expect(try await database.integer("SELECT count(*) FROM tasks WHERE payload IS NULL") == 2)

@@ -3,7 +3,7 @@ import Testing
 @testable import Store
 import TestSupport
 
-@Suite("LISTEN/NOTIFY")
+@Suite("LISTEN/NOTIFY", .disabled(if: TestDatabase.cockroachMode, "CockroachDB has no LISTEN/NOTIFY"))
 struct NotificationTests {
     @Test("a notification when a task becomes claimable, carrying its priority, and none for other updates")
     func notifiesOnlyClaimable() async throws {

@@ -11,11 +11,12 @@ struct RestartTests {
     func survivesRestart() async throws {
         let pg = TestDatabase.repository.appendingPathComponent("scripts/pg").path
         let server = try await Shell.run(pg, ["start", "restart"])
-        let store = TaskStore(configuration: DatabaseConfiguration(url: server, poolSize: 2), logger: .init(label: "restart"))
-        try await store.migrate()
+        let store = TaskStore(configuration: DatabaseConfiguration(url: server, isolation: TestDatabase.isolation, poolSize: 2), logger: .init(label: "restart"))
+        try await store.migrate(dialect: TestDatabase.dialect)
         _ = try await store.execute("DELETE FROM tasks")
-        var signals = store.signals().makeAsyncIterator()
-        #expect(await signals.next() == .resynchronized)
+        // LISTEN, where there is one (not in CockroachDB mode).
+        var signals = TestDatabase.cockroachMode ? nil : store.signals().makeAsyncIterator()
+        if signals != nil { #expect(await signals?.next() == .resynchronized) }
 
         _ = try await store.submit(NewTask(code: "pass"))
         let held = try #require(try await store.claim(upTo: 1, priorities: ClaimTests.everyPriority, leaseTTL: .seconds(60), worker: "w").first)
@@ -46,11 +47,13 @@ struct RestartTests {
         try await store.complete(held.lease, output: TaskOutput(stdout: "after restart", exitCode: 0))
         #expect(try await store.task(id: held.lease.taskID)?.output == "after restart")
 
-        var sawResync = false
-        while let signal = await signals.next() {
-            if signal == .resynchronized { sawResync = true; break }
+        if signals != nil {
+            var sawResync = false
+            while let signal = await signals?.next() {
+                if signal == .resynchronized { sawResync = true; break }
+            }
+            #expect(sawResync, "the LISTEN connection came back")
         }
-        #expect(sawResync, "the LISTEN connection came back")
         store.shutdown()
         try await Shell.run(pg, ["stop", "restart"])
     }

@@ -14,8 +14,20 @@ public struct TestDatabase: Sendable {
     public static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// CockroachDB mode (`CONTINUUM_TEST_COCKROACH_MODE=on`), as far as PostgreSQL can play it:
+    /// the schema's CockroachDB subset (no advisory lock, no NOTIFY trigger), every store at
+    /// SERIALIZABLE (CockroachDB's only level), and no LISTEN. `scripts/test` runs the Store and
+    /// Node suites a second time in it.
+    public static let cockroachMode = ProcessInfo.processInfo.environment["CONTINUUM_TEST_COCKROACH_MODE"] == "on"
+
+    /// The schema dialect of this run's databases.
+    public static var dialect: SchemaDialect { cockroachMode ? .cockroach : .postgres }
+
+    /// The isolation of this run's stores unless a test asks for one.
+    public static var isolation: DatabaseConfiguration.Isolation { cockroachMode ? .serializable : .readCommitted }
+
     /// Creates and migrates a database of its own.
-    public static func make(dialect: SchemaDialect = .postgres, migrate: Bool = true) async throws -> TestDatabase {
+    public static func make(dialect: SchemaDialect = Self.dialect, migrate: Bool = true) async throws -> TestDatabase {
         let server = try await serverURL()
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let admin = TaskStore(configuration: DatabaseConfiguration(url: server, poolSize: 1), logger: Logger(label: "test-admin"))
@@ -28,7 +40,7 @@ public struct TestDatabase: Sendable {
 
     /// A store on this database with its own pool.
     public func store(
-        poolSize: Int = 4, isolation: DatabaseConfiguration.Isolation = .readCommitted,
+        poolSize: Int = 4, isolation: DatabaseConfiguration.Isolation = Self.isolation,
         retryPolicy: RetryPolicy = RetryPolicy()
     ) -> TaskStore {
         TaskStore(

@@ -148,22 +148,23 @@ public final class Node: Service, Sendable {
         }
     }
 
-    /// How often the head of the queue is sampled, and how much of it: what the priority split
-    /// follows. The sample is a bounded walk of the claim index.
-    static let backlogSampling = (period: Duration.seconds(1), tasks: 2000)
+    /// How often the work is sampled for the priority split, how many tasks of the queue's head
+    /// and of the recently finished, and how far back "recently" goes.
+    static let workSampling = (period: Duration.seconds(1), tasks: 2000, window: Duration.seconds(60))
 
-    /// Samples the head of the queue for the priority split (with gossip only: alone, this node
-    /// owns the whole range anyway). When the new split puts work in this node's slice, it
-    /// claims at once: wake-ups sent under the old split may have gone to another peer.
+    /// Samples the work for the priority split (with gossip only: alone, this node owns the
+    /// whole range anyway). When the new split puts pending work in this node's slice, it claims
+    /// at once: wake-ups sent under the old split may have gone to another peer.
     private func backlogLoop() async {
+        let sampling = Self.workSampling
         while !Task.isCancelled {
             do {
-                peers.sampled(try await queue.backlogHead(limit: Self.backlogSampling.tasks))
-                if (peers.backlogShare?.inOwnSlice ?? 0) > 0 { doorbell.ring() }
+                peers.sampled(try await queue.workSample(limit: sampling.tasks, window: sampling.window))
+                if (peers.backlogShare?.pendingInOwnSlice ?? 0) > 0 { doorbell.ring() }
             } catch {
-                logger.warning("cannot sample the backlog; the priority split keeps the last sample", metadata: ["error": "\(error)"])
+                logger.warning("cannot sample the work; the priority split keeps the last sample", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: Self.backlogSampling.period)
+            try? await Task.sleep(for: sampling.period)
         }
     }
 
@@ -188,7 +189,7 @@ public final class Node: Service, Sendable {
     /// node itself, or a peer over gossip).
     public func taskSubmitted(priority: Int) {
         if !configuration.priorities.contains(priority) { return }
-        if peers.ownRange.contains(priority) || !peers.wakeOwner(of: priority) { doorbell.ring() }
+        if peers.ownSlice?.contains(priority) == true || !peers.wakeOwner(of: priority) { doorbell.ring() }
     }
 
     private func pollLoop() async {
@@ -251,7 +252,7 @@ public final class Node: Service, Sendable {
             running: await running.taskIDs,
             sandboxPool: await runner.status(),
             members: peers.members,
-            priorityRange: .init(min: ownRange.lowerBound, max: ownRange.upperBound, backlog: peers.backlogShare),
+            priorityRange: .init(min: ownRange.lowerBound, max: ownRange.upperBound, ownsSlice: peers.ownSlice != nil, backlog: peers.backlogShare),
             gossipDrops: peers.gossip.map { gossip in
                 var drops = Dictionary(uniqueKeysWithValues: gossip.dropCounts.map { ("\($0.key)", $0.value) })
                 drops[Self.unresolvedDestinationDrop] = gossip.unresolvedSends

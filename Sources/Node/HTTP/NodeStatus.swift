@@ -14,21 +14,34 @@ public struct NodeStatus: Sendable, Codable {
         public var incarnation: Int
     }
 
-    /// The slice of priorities this node claims first, and how much of the sampled backlog (the
-    /// head of the queue the split follows) lies in it; the sample is nil without gossip.
+    /// The slice of priorities this node claims first, and how much of the sampled work (the
+    /// head of the queue and the recently finished, which the split follows) lies in it; nil
+    /// without gossip.
     public struct PriorityRange: Sendable, Codable {
         public var min: Int
         public var max: Int
+        /// False when the split gives this node no slice: it then claims from the whole range.
+        public var ownsSlice: Bool
         public var backlog: Backlog?
 
-        /// Pending tasks at the head of the queue, and how many of them are in this slice.
+        enum CodingKeys: String, CodingKey {
+            case min, max, backlog
+            case ownsSlice = "owns_slice"
+        }
+
+        /// Sampled pending tasks (the head of the queue) and tasks finished in the last minute,
+        /// and how many of each are in this slice.
         public struct Backlog: Sendable, Codable {
-            public var sampled: Int
-            public var inOwnSlice: Int
+            public var pending: Int
+            public var pendingInOwnSlice: Int
+            public var recentlyFinished: Int
+            public var recentlyFinishedInOwnSlice: Int
 
             enum CodingKeys: String, CodingKey {
-                case sampled
-                case inOwnSlice = "in_own_slice"
+                case pending
+                case pendingInOwnSlice = "pending_in_own_slice"
+                case recentlyFinished = "recently_finished"
+                case recentlyFinishedInOwnSlice = "recently_finished_in_own_slice"
             }
         }
     }

@@ -18,8 +18,9 @@ public protocol TaskQueue: Sendable {
     func recoverExpired() async throws(StoreError) -> RecoveryReport
     /// Takes back every task `worker` holds.
     func revokeLeases(of worker: String) async throws(StoreError) -> RecoveryReport
-    /// The first `limit` pending tasks in claim order, counted by priority.
-    func backlogHead(limit: Int) async throws(StoreError) -> [PriorityCount]
+    /// The work by priority: the first `limit` pending tasks in claim order, and the last
+    /// `limit` finished within `window`.
+    func workSample(limit: Int, window: Duration) async throws(StoreError) -> [PriorityWork]
     /// Wake-ups when tasks become claimable (empty where the queue has none).
     func signals() -> AsyncStream<QueueSignal>
     /// Closes the queue's connections.

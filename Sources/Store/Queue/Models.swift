@@ -155,13 +155,15 @@ public struct QueueStatistics: Sendable, Equatable {
     public var latencyP99: Double?
 }
 
-/// How many tasks wait at one priority.
-public struct PriorityCount: Sendable, Hashable {
+/// The work at one priority: tasks waiting there, and tasks that finished there lately.
+public struct PriorityWork: Sendable, Hashable {
     public let priority: Int
-    public let count: Int
+    public let pending: Int
+    public let recentlyFinished: Int
 
-    public init(priority: Int, count: Int) {
+    public init(priority: Int, pending: Int, recentlyFinished: Int = 0) {
         self.priority = priority
-        self.count = count
+        self.pending = pending
+        self.recentlyFinished = recentlyFinished
     }
 }

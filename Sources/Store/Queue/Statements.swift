@@ -162,12 +162,17 @@ public enum Statements {
         WHERE id = $1 AND fence = $2 AND status = 'running'
         """
 
-    /// $1 how many. The head of the queue, the pending tasks a claim would take first, counted by
-    /// priority: a bounded walk of the claim index however long the queue is.
-    public static let backlogHead = """
-        SELECT priority, count(*) AS n FROM (
-            SELECT priority FROM tasks WHERE status = 'pending' ORDER BY priority, id LIMIT $1::int
-        ) AS head
+    /// $1 how many of each, $2 window seconds. The work by priority: the head of the queue (the
+    /// pending tasks a claim would take first) and the tasks finished most recently within the
+    /// window, each a bounded walk of its index however long the queue or the history is.
+    public static let workSample = """
+        SELECT priority, sum(pending) AS pending, sum(finished) AS finished FROM (
+            (SELECT priority, 1 AS pending, 0 AS finished FROM tasks
+             WHERE status = 'pending' ORDER BY priority, id LIMIT $1::int)
+            UNION ALL
+            (SELECT priority, 0 AS pending, 1 AS finished FROM tasks
+             WHERE finished > now() - $2::float8 * interval '1 second' ORDER BY finished DESC LIMIT $1::int)
+        ) AS work
         GROUP BY priority ORDER BY priority
         """
 

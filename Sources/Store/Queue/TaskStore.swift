@@ -386,17 +386,19 @@ public final class TaskStore: Sendable {
             latencyP99: window.value(0, "p99").flatMap(Double.init))
     }
 
-    /// How many of the first `limit` pending tasks, in claim order, wait at each priority: what
-    /// the peers split the priority range by.
-    public func backlogHead(limit: Int) async throws(StoreError) -> [PriorityCount] {
-        let rows = try await run("backlog", idempotent: true) { connection throws(StoreError) in
-            try connection.execute(Statements.backlogHead, [String(limit)])
+    /// The work at each priority: how many of the first `limit` pending tasks (in claim order)
+    /// wait there, and how many of the last `limit` tasks finished within `window` ran there.
+    /// What the peers split the priority range by.
+    public func workSample(limit: Int, window: Duration) async throws(StoreError) -> [PriorityWork] {
+        let rows = try await run("work sample", idempotent: true) { connection throws(StoreError) in
+            try connection.execute(Statements.workSample, [String(limit), Self.seconds(window)])
         }
         return try rows.rows.map { row throws(StoreError) in
-            guard row.count == 2, let priority = row[0].flatMap(Int.init), let count = row[1].flatMap(Int.init) else {
-                throw .database(sqlState: "XX000", message: "the backlog query answered a malformed row: \(row)")
+            guard row.count == 3, let priority = row[0].flatMap(Int.init), let pending = row[1].flatMap(Int.init),
+                  let finished = row[2].flatMap(Int.init) else {
+                throw .database(sqlState: "XX000", message: "the work sample answered a malformed row: \(row)")
             }
-            return PriorityCount(priority: priority, count: count)
+            return PriorityWork(priority: priority, pending: pending, recentlyFinished: finished)
         }
     }
 

@@ -129,11 +129,11 @@ final class InMemoryQueue: TaskQueue {
         try takeBack { $0.worker == worker }
     }
 
-    func backlogHead(limit: Int) async throws(StoreError) -> [PriorityCount] {
+    func workSample(limit: Int, window: Duration) async throws(StoreError) -> [PriorityWork] {
         let counts = state.withLock { state in
             Dictionary(grouping: state.rows.values.filter { $0.status == "pending" }, by: \.task.priority).mapValues(\.count)
         }
-        return counts.keys.sorted().map { PriorityCount(priority: $0, count: counts[$0]!) }
+        return counts.keys.sorted().map { PriorityWork(priority: $0, pending: counts[$0]!) }
     }
 
     func signals() -> AsyncStream<QueueSignal> { AsyncStream { $0.finish() } }

@@ -1,3 +1,5 @@
+import Settings
+
 /// Why a gossip setting was refused; `setting` names the field at fault. (Read from the
 /// environment, a refusal is a `ConfigurationError` naming the variable instead.)
 public struct GossipConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {

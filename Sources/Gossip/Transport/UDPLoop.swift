@@ -1,5 +1,6 @@
 import CLibUV
 import Foundation
+import Settings
 import Synchronization
 
 /// Why the UDP socket could not be opened.

@@ -1,4 +1,5 @@
 @testable import Gossip
+import Settings
 import Testing
 
 @Suite("Hostile datagrams against a live service")

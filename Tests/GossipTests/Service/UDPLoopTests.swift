@@ -1,4 +1,5 @@
 @testable import Gossip
+import Settings
 import Synchronization
 import Testing
 

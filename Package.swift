@@ -24,12 +24,16 @@ let package = Package(
 
         // Typed reads of the environment, shared by every module that is configured by it.
         .target(name: "Settings"),
+        // The task's vocabulary (TaskState, FailureKind): one type each for the stored text, the
+        // sandbox's verdict, the node, the CLI and the JSON.
+        .target(name: "TaskModel"),
 
         .target(
             name: "Store",
             dependencies: [
                 "CLibPQ",
                 "Settings",
+                "TaskModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -93,7 +97,7 @@ let package = Package(
             dependencies: ["Store", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
         ),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TaskModel", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Settings"]),
         .testTarget(name: "NodeTests", dependencies: [

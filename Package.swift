@@ -43,6 +43,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 "Settings",
+                "TaskModel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Runner/runner.py")]
@@ -61,6 +62,7 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "Store",
+                "TaskModel",
                 "TaskEvents",
                 "Sandbox",
                 "Gossip",
@@ -76,6 +78,7 @@ let package = Package(
             name: "continuum",
             dependencies: [
                 "Store",
+                "TaskModel",
                 "Sandbox",
                 "Node",
                 "Settings",
@@ -99,9 +102,9 @@ let package = Package(
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TaskModel", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Settings"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TaskModel", "Settings"]),
         .testTarget(name: "NodeTests", dependencies: [
-            "Node", "Store", "Sandbox", "Settings",
+            "Node", "Store", "TaskModel", "Sandbox", "Settings",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -110,9 +110,9 @@ let package = Package(
         ]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Settings"]),
         // The chaos suite's pure part: fault plan, task mix, log reading, invariants, report.
-        .target(name: "ChaosKit", dependencies: ["TaskEvents"], path: "Tests/ChaosKit"),
-        .testTarget(name: "ChaosKitTests", dependencies: ["ChaosKit"]),
-        .testTarget(name: "Cluster", dependencies: ["Store", "TestSupport", "ChaosKit"]),
+        .target(name: "ChaosKit", dependencies: ["TaskModel", "TaskEvents"], path: "Tests/ChaosKit"),
+        .testTarget(name: "ChaosKitTests", dependencies: ["ChaosKit", "TaskModel"]),
+        .testTarget(name: "Cluster", dependencies: ["Store", "TaskModel", "TestSupport", "ChaosKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

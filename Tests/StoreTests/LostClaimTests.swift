@@ -175,10 +175,12 @@ struct LostClaimTests {
         var pid = -1
         while pid <= 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
-            pid = try await database.integer("""
+            // No row until the claim waits for the lock.
+            let waiting = try await database.sql("""
                 SELECT pid FROM pg_stat_activity
                 WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%claim_token = $6%'
                 """)
+            if !waiting.isEmpty { pid = try TestDatabase.integer(in: waiting, of: "the waiting claim's backend") }
         }
         return try #require(pid > 0 ? pid : nil, "the claim never waited for the table lock")
     }

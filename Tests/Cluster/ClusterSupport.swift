@@ -35,6 +35,13 @@ struct Queue: Sendable {
         return try await store.execute(statement, parameters)
     }
 
+    /// The rows `statement` answers, to be read by column name (`PGRow.required`).
+    func query(_ statement: String, _ parameters: [String?] = []) async throws(StoreError) -> [PGRow] {
+        let store = TaskStore(configuration: DatabaseConfiguration(url: url, poolSize: 1), logger: Logger(label: "cluster-test"))
+        defer { store.shutdown() }
+        return try await store.query(statement, parameters)
+    }
+
     /// The one integer `statement` answers (its first column, named or not).
     func integer(_ statement: String, _ parameters: [String?] = []) async throws -> Int {
         try await TestDatabase.integer(in: try await sql(statement, parameters), of: statement)
@@ -54,9 +61,7 @@ struct Queue: Sendable {
     /// Every task, or those with `ids`, in id order.
     func rows(_ ids: [Int64]? = nil) async throws -> [TaskRow] {
         let filter = ids.map { "WHERE id = ANY('{\($0.map(String.init).joined(separator: ","))}'::int8[])" } ?? ""
-        let store = TaskStore(configuration: DatabaseConfiguration(url: url, poolSize: 1), logger: Logger(label: "cluster-test"))
-        defer { store.shutdown() }
-        return try await store.query("""
+        return try await query("""
             SELECT id, status, attempts, fence, worker_id, output, error, exit_code, last_error
             FROM tasks \(filter) ORDER BY id
             """).map { row throws(StoreError) in

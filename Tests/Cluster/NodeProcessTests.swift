@@ -39,8 +39,10 @@ struct NodeProcessTests {
         let elapsed = ContinuousClock.now - started
         #expect(done, "not finished after \(elapsed): \(Dictionary(grouping: rows, by: \.status).mapValues(\.count))\n\(logs())")
         #expect(rows.count == 1000)
-        let payloads = try await queue.sql("SELECT id, payload->>'n' FROM tasks ORDER BY id")
-        let n = Dictionary(uniqueKeysWithValues: payloads.map { (Int64($0[0] ?? "") ?? -1, Int($0[1] ?? "") ?? -1) })
+        let payloads = try await queue.query("SELECT id, (payload->>'n')::int AS n FROM tasks ORDER BY id")
+        let n = Dictionary(uniqueKeysWithValues: try payloads.map { row throws(StoreError) in
+            (try row.required("id", as: Int64.self), try row.required("n", as: Int.self))
+        })
         var wrong: [TaskRow] = []
         for row in rows {
             let expected = n[row.id].map { "\($0 * 7 + 3)" }

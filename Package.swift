@@ -25,12 +25,16 @@ let package = Package(
 
         // Typed reads of the environment, shared by every module that is configured by it.
         .target(name: "Settings"),
+        // The task's vocabulary (TaskState, FailureKind): one type each for the stored text, the
+        // sandbox's verdict, the node, the CLI and the JSON.
+        .target(name: "TaskModel"),
 
         .target(
             name: "Store",
             dependencies: [
                 "CLibPQ",
                 "Settings",
+                "TaskModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -41,6 +45,7 @@ let package = Package(
             dependencies: [
                 "Settings",
                 "CSandboxShim",
+                "TaskModel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Runner/runner.py")]
@@ -59,6 +64,7 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "Store",
+                "TaskModel",
                 "TaskEvents",
                 "Sandbox",
                 "Gossip",
@@ -74,6 +80,7 @@ let package = Package(
             name: "continuum",
             dependencies: [
                 "Store",
+                "TaskModel",
                 "Sandbox",
                 "Node",
                 "Settings",
@@ -97,11 +104,11 @@ let package = Package(
             dependencies: ["Store", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
         ),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TaskModel", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Settings"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TaskModel", "Settings"]),
         .testTarget(name: "NodeTests", dependencies: [
-            "Node", "Store", "Sandbox", "Settings", "TestSupport",
+            "Node", "Store", "TaskModel", "Sandbox", "Settings", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -110,9 +117,9 @@ let package = Package(
         ]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Settings"]),
         // The chaos suite's pure part: fault plan, task mix, log reading, invariants, report.
-        .target(name: "ChaosKit", dependencies: ["TaskEvents"], path: "Tests/ChaosKit"),
-        .testTarget(name: "ChaosKitTests", dependencies: ["ChaosKit"]),
-        .testTarget(name: "Cluster", dependencies: ["Store", "TestSupport", "ChaosKit"]),
+        .target(name: "ChaosKit", dependencies: ["TaskModel", "TaskEvents"], path: "Tests/ChaosKit"),
+        .testTarget(name: "ChaosKitTests", dependencies: ["ChaosKit", "TaskModel"]),
+        .testTarget(name: "Cluster", dependencies: ["Store", "TaskModel", "TestSupport", "ChaosKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -72,7 +72,7 @@ struct WaitTask: AsyncParsableCommand {
         let store = try EndToEnd.store()
         defer { store.shutdown() }
         while true {
-            if let task = try await store.task(id: id), task.status == "completed" || task.status == "failed" {
+            if let task = try await store.task(id: id), task.status.isFinal {
                 print(String(format: "%.3f", Date().timeIntervalSince1970))
                 return
             }

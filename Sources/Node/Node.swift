@@ -5,6 +5,7 @@ import Sandbox
 import ServiceLifecycle
 import Store
 import TaskEvents
+import TaskModel
 
 /// One peer: claims tasks from the queue (`ClaimLoop`), runs each in a slot of its runner with
 /// its deadline, keeps the leases while they run and returns expired ones of any peer
@@ -115,7 +116,7 @@ public final class Node: Service, Sendable {
         } catch is CancellationError {
             outcome = nil
         } catch {
-            outcome = .fail(TaskFailure(kind: "sandbox", detail: "the sandbox could not run the task: \(error)"), retryable: true)
+            outcome = .fail(TaskFailure(kind: .sandbox, detail: "the sandbox could not run the task: \(error)"), retryable: true)
         }
         switch (await running.stopReason(of: task.lease.taskID), outcome) {
         case (.leaseLost, _):

@@ -1,3 +1,5 @@
+import TaskModel
+
 /// What the runner reports about one task (the header of its `result` frame).
 struct RunnerReport: Sendable, Equatable, Decodable {
     var exitCode: Int32?
@@ -47,7 +49,7 @@ enum Classification {
     static func classify(_ o: RunOutcome) -> ExecutionResult {
         let truncated = (o.report?.stdoutTruncated ?? false) || (o.report?.stderrTruncated ?? false)
         func failed(_ kind: FailureKind, _ detail: String, exitCode: Int32? = nil) -> ExecutionResult {
-            ExecutionResult(status: .failed, errorKind: kind, exitCode: exitCode, signal: o.report?.signal,
+            ExecutionResult(.failed(kind), exitCode: exitCode, signal: o.report?.signal,
                             stdout: text(o.stdout), stderr: text(o.stderr), outputTruncated: truncated,
                             detail: detail, duration: o.duration)
         }
@@ -73,7 +75,7 @@ enum Classification {
         }
         if let code = report.exitCode {
             if code == 0 {
-                return ExecutionResult(status: .completed, errorKind: nil, exitCode: 0, stdout: text(o.stdout),
+                return ExecutionResult(.completed, exitCode: 0, stdout: text(o.stdout),
                                        stderr: text(o.stderr), outputTruncated: truncated, detail: nil, duration: o.duration)
             }
             return failed(.exitCode, "the script exited with code \(code)", exitCode: code)

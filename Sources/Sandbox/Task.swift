@@ -1,3 +1,5 @@
+import TaskModel
+
 /// One script to run in a sandbox.
 public struct TaskSpec: Sendable, Equatable {
     /// The task's id (logged as `task_id`).
@@ -17,31 +19,15 @@ public struct TaskSpec: Sendable, Equatable {
     }
 }
 
-/// How a task ended, as stored in `status`.
-public enum TaskStatus: String, Sendable, Codable {
-    case completed
-    case failed
-}
-
-/// Why a task failed, as stored in `error`.
-public enum FailureKind: String, Sendable, Codable, CaseIterable {
-    /// The script exited non-zero or was killed by a signal of its own making.
-    case exitCode = "exit_code"
-    /// The wall-clock limit passed; the sandbox was killed.
-    case timeout
-    /// The kernel's OOM killer ended the task at the sandbox's memory limit (seen in the cgroup's counters).
-    case memory
-    /// stdout plus stderr passed the output limit; the task was killed.
-    case outputLimit = "output_limit"
-    /// The sandbox itself failed (runner died, runtime error). Not the script's fault: worth a retry.
-    case sandbox
-}
-
 /// The result of one task.
 public struct ExecutionResult: Sendable, Equatable {
-    public var status: TaskStatus
-    /// Set exactly when `status` is `.failed`.
-    public var errorKind: FailureKind?
+    /// The sandbox's verdict: completed, or failed for a reason.
+    public enum Outcome: Sendable, Equatable {
+        case completed
+        case failed(FailureKind)
+    }
+
+    public var outcome: Outcome
     /// The script's exit code; nil when it never exited by itself (signal, timeout, sandbox failure).
     public var exitCode: Int32?
     /// The kernel signal that ended the script, if one did.
@@ -55,10 +41,9 @@ public struct ExecutionResult: Sendable, Equatable {
     /// Wall-clock time from handing the task over to its result.
     public var duration: Duration
 
-    public init(status: TaskStatus, errorKind: FailureKind?, exitCode: Int32?, signal: Int32? = nil,
+    public init(_ outcome: Outcome, exitCode: Int32?, signal: Int32? = nil,
                 stdout: String, stderr: String, outputTruncated: Bool, detail: String?, duration: Duration) {
-        self.status = status
-        self.errorKind = errorKind
+        self.outcome = outcome
         self.exitCode = exitCode
         self.signal = signal
         self.stdout = stdout
@@ -66,5 +51,18 @@ public struct ExecutionResult: Sendable, Equatable {
         self.outputTruncated = outputTruncated
         self.detail = detail
         self.duration = duration
+    }
+
+    /// The task's state after this result: `completed` or `failed`.
+    public var status: TaskState {
+        switch outcome {
+        case .completed: .completed
+        case .failed: .failed
+        }
+    }
+
+    /// Why it failed (`error`); nil when it completed.
+    public var errorKind: FailureKind? {
+        if case .failed(let kind) = outcome { kind } else { nil }
     }
 }

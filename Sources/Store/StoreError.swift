@@ -13,6 +13,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case leaseLost(taskID: Int64, fence: Int64, detail: String)
     /// The named task does not exist.
     case notFound(taskID: Int64)
+    /// A row of `statement`'s answer cannot be read: `column` is missing, NULL where a value is
+    /// required, or holds text that is not its type (such as a status this version does not know).
+    case malformedRow(statement: String, column: String, problem: String)
 
     public var description: String {
         switch self {
@@ -28,6 +31,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "lease lost on task \(id) (fencing token \(fence)): \(detail); nothing was written"
         case .notFound(let id):
             "task \(id) does not exist"
+        case .malformedRow(let statement, let column, let problem):
+            "the answer to \(statement) is malformed: column \(column) \(problem)"
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Store
+import TaskModel
 
 /// Submits through a node's HTTP API (`POST /tasks`, `GET /tasks/{id}`), for `continuum submit --url`.
 struct NodeAPIClient {
@@ -38,10 +39,12 @@ struct NodeAPIClient {
             guard status == 200, let task = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw CommandFailure(description: "\(base) cannot show task \(id) (\(status)): \(Self.message(data))")
             }
-            let state = task["status"] as? String ?? ""
-            if ["completed", "failed", "cancelled"].contains(state) {
+            guard let text = task["status"] as? String, let state = TaskState(rawValue: text) else {
+                throw CommandFailure(description: "\(base) shows task \(id) with a status this continuum does not know: \(Self.message(data))")
+            }
+            if state.isFinal {
                 print(String(decoding: data, as: UTF8.self))
-                if state != "completed" { throw ExitCode(1) }
+                if state != .completed { throw ExitCode(1) }
                 return
             }
             try await polling.pause()

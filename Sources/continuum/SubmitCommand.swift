@@ -6,6 +6,7 @@ import FoundationNetworking
 import Node
 import Settings
 import Store
+import TaskModel
 
 /// `continuum submit`: inserts a task and prints `{"id": N}`; with `--wait`, the finished task.
 struct SubmitCommand: AsyncParsableCommand {
@@ -62,16 +63,16 @@ struct SubmitCommand: AsyncParsableCommand {
             throw CancellationError()
         }
         print(String(decoding: TaskJSON.encode(finished), as: UTF8.self))
-        if finished.status != "completed" { throw ExitCode(1) }
+        if finished.status != .completed { throw ExitCode(1) }
     }
 
-    /// Polls the task until it is completed or failed, quickly at first, then every half second;
+    /// Polls the task until its state is final (`TaskState.isFinal`), quickly at first, then every half second;
     /// nil when the command is cancelled first.
     static func waitForEnd(of id: Int64, in store: TaskStore) async throws(StoreError) -> TaskRecord? {
         var polling = Backoff.waitingForATask
         while true {
             guard let task = try await store.task(id: id) else { throw .notFound(taskID: id) }
-            if task.status == "completed" || task.status == "failed" || task.status == "cancelled" { return task }
+            if task.status.isFinal { return task }
             do { try await polling.pause() } catch { return nil }
         }
     }

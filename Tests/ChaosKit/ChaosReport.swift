@@ -44,7 +44,7 @@ public enum ChaosReport {
         var byKind: [TaskKind: Int] = [:]
         for task in tasks { byKind[Workload.task(Workload.index(ofName: task.name)!, seed: evidence.seed).kind, default: 0] += 1 }
         var byOutcome: [String: Int] = [:]
-        for task in tasks { byOutcome["\(task.status)\(task.error.map { "/" + $0 } ?? "")", default: 0] += 1 }
+        for task in tasks { byOutcome["\(task.status.rawValue)\(task.error.map { "/" + $0.rawValue } ?? "")", default: 0] += 1 }
         let attempts = tasks.map(\.attempts).reduce(0, +)
         let executions = evidence.events.filter { $0.kind == .started }.count
         let retried = tasks.filter { $0.attempts > 1 }.count

@@ -1,21 +1,23 @@
+import TaskModel
+
 /// A task as the database holds it after the run.
 public struct FinalTask: Sendable, Equatable {
     public var id: Int64
     public var name: String
-    public var status: String
+    public var status: TaskState
     public var attempts: Int
     public var maxAttempts: Int
     public var fence: Int64
     public var workerID: String?
-    public var error: String?
+    public var error: FailureKind?
     public var output: String?
     /// Database clock, seconds since 1970.
     public var created: Double
     public var finished: Double?
 
     public init(
-        id: Int64, name: String, status: String, attempts: Int, maxAttempts: Int, fence: Int64, workerID: String?,
-        error: String?, output: String?, created: Double, finished: Double?
+        id: Int64, name: String, status: TaskState, attempts: Int, maxAttempts: Int, fence: Int64, workerID: String?,
+        error: FailureKind?, output: String?, created: Double, finished: Double?
     ) {
         self.id = id
         self.name = name
@@ -160,8 +162,8 @@ public enum Invariants {
         var result = InvariantResult("every submitted task reached a terminal state")
         for (index, id) in evidence.submitted.sorted(by: { $0.key < $1.key }) {
             let status = rows[id]?.status
-            result.check(status == "completed" || status == "failed",
-                         "task \(id) (chaos-\(index)) is \(status ?? "missing from the database")")
+            result.check(status?.isFinal == true,
+                         "task \(id) (chaos-\(index)) is \(status?.rawValue ?? "missing from the database")")
         }
         return result
     }
@@ -169,8 +171,8 @@ public enum Invariants {
     static func noneStuckRunning(_ tasks: [FinalTask]) -> InvariantResult {
         var result = InvariantResult("no task is left running or pending")
         for task in tasks {
-            result.check(task.status != "running" && task.status != "pending",
-                         "task \(task.id) is \(task.status) (worker \(task.workerID ?? "-"), fence \(task.fence))")
+            result.check(task.status != .running && task.status != .pending,
+                         "task \(task.id) is \(task.status.rawValue) (worker \(task.workerID ?? "-"), fence \(task.fence))")
         }
         return result
     }
@@ -180,17 +182,18 @@ public enum Invariants {
     /// failed with `lease_expired` or `sandbox`.
     static func outcomesHonest(_ tasks: [FinalTask], seed: UInt64) -> InvariantResult {
         var result = InvariantResult("every outcome is honest (completed only by its own successful script)")
-        for task in tasks where task.status == "completed" || task.status == "failed" {
+        for task in tasks where task.status.isFinal {
             let plan = Workload.task(Workload.index(ofName: task.name)!, seed: seed)
             let expected = plan.kind.expected
-            let spentByFaults = task.status == "failed" && (task.error == "lease_expired" || task.error == "sandbox")
+            let spentByFaults = task.status == .failed && (task.error == .leaseExpired || task.error == .sandbox)
                 && task.attempts >= task.maxAttempts
             let asExpected = task.status == expected.status
                 && (expected.error == nil || task.error == expected.error)
-                && (task.status != "completed" || (task.output ?? "").contains(plan.marker))
+                && (task.status != .completed || (task.output ?? "").contains(plan.marker))
             result.check(asExpected || spentByFaults, """
-                task \(task.id) (\(plan.kind.rawValue), chaos-\(plan.index)) ended \(task.status) error=\(task.error ?? "-") \
-                attempts=\(task.attempts), expected \(expected.status) \(expected.error ?? ""); output \
+                task \(task.id) (\(plan.kind.rawValue), chaos-\(plan.index)) ended \(task.status.rawValue) \
+                error=\(task.error?.rawValue ?? "-") attempts=\(task.attempts), expected \(expected.status.rawValue) \
+                \(expected.error?.rawValue ?? ""); output \
                 \(String((task.output ?? "").prefix(60)).debugDescription)
                 """)
         }
@@ -205,13 +208,13 @@ public enum Invariants {
         _ tasks: [FinalTask], _ events: [Int64: [TaskEvent]], _ faults: [InjectedFault]
     ) -> InvariantResult {
         var result = InvariantResult("every result was written once, by the holder of the final fencing token")
-        for task in tasks where task.status == "completed" || task.status == "failed" {
+        for task in tasks where task.status.isFinal {
             let terminal = (events[task.id] ?? []).filter { $0.kind == .completed || $0.kind == .failed }
-            if task.status == "failed" && task.error == "lease_expired" {
+            if task.status == .failed && task.error == .leaseExpired {
                 result.check(terminal.isEmpty, "task \(task.id) was failed by recovery, yet logged terminal writes \(terminal)")
                 continue
             }
-            let kind: TaskEvent.Kind = task.status == "completed" ? .completed : .failed
+            let kind: TaskEvent.Kind = task.status == .completed ? .completed : .failed
             let unconfirmed = (events[task.id] ?? []).contains {
                 $0.kind == .writeUnconfirmed && $0.node == task.workerID && $0.fence == task.fence
             }
@@ -224,7 +227,7 @@ public enum Invariants {
             }
             result.check(terminal.count == 1 && terminal[0].kind == kind && terminal[0].node == task.workerID
                          && terminal[0].fence == task.fence, """
-                task \(task.id) is \(task.status) by \(task.workerID ?? "-") with fence \(task.fence); \
+                task \(task.id) is \(task.status.rawValue) by \(task.workerID ?? "-") with fence \(task.fence); \
                 logged terminal writes: \(terminal.map { "\($0.kind) by \($0.node) fence \($0.fence)" })
                 """)
         }

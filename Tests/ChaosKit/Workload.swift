@@ -1,3 +1,5 @@
+import TaskModel
+
 /// The kinds of task a chaos run submits, and what each must end as.
 public enum TaskKind: String, CaseIterable, Sendable, Comparable {
     /// Prints and exits at once: must complete.
@@ -17,11 +19,11 @@ public enum TaskKind: String, CaseIterable, Sendable, Comparable {
 
     /// The terminal status and error a task of this kind must end with when no fault spent its
     /// attempts.
-    public var expected: (status: String, error: String?) {
+    public var expected: (status: TaskState, error: FailureKind?) {
         switch self {
-        case .instant, .sleeping, .chatty: ("completed", nil)
-        case .failing: ("failed", "exit_code")
-        case .timingOut: ("failed", "timeout")
+        case .instant, .sleeping, .chatty: (.completed, nil)
+        case .failing: (.failed, .exitCode)
+        case .timingOut: (.failed, .timeout)
         }
     }
 }

@@ -1,4 +1,5 @@
 @testable import ChaosKit
+import TaskModel
 import Testing
 
 @Suite("Chaos invariants")
@@ -24,7 +25,7 @@ struct InvariantTests {
                 id: id, name: plan.name, status: expected.status, attempts: 1, maxAttempts: 5, fence: 1, workerID: "p1",
                 error: expected.error, output: plan.marker + "\n", created: 1000, finished: 1001))
             events.append(TaskEvent(kind: .started, node: "p1", taskID: id, fence: 1, attempt: 1))
-            events.append(TaskEvent(kind: expected.status == "completed" ? .completed : .failed, node: "p1", taskID: id, fence: 1, attempt: 1))
+            events.append(TaskEvent(kind: expected.status == .completed ? .completed : .failed, node: "p1", taskID: id, fence: 1, attempt: 1))
         }
         let memory = MemorySeries(label: "p1#0", samples: stride(from: 0.0, through: 120, by: 2).map { ($0 + 1000, 40 << 20) })
         return RunEvidence(seed: seed, submitted: submitted, tasks: tasks, events: events, faults: [],
@@ -57,7 +58,7 @@ struct InvariantTests {
     @Test("a task left pending fails 'terminal' and 'not left running'")
     func pendingTask() {
         var evidence = Self.cleanEvidence()
-        evidence.tasks[0].status = "pending"
+        evidence.tasks[0].status = .pending
         let failing = Self.failures(evidence)
         #expect(failing["every submitted task reached a terminal state"] == 1)
         #expect(failing["no task is left running or pending"] == 1)
@@ -74,7 +75,7 @@ struct InvariantTests {
     func dishonestOutcome() {
         var evidence = Self.cleanEvidence()
         let failing = Self.task(evidence, .failing)
-        evidence.tasks[failing].status = "completed"
+        evidence.tasks[failing].status = .completed
         evidence.tasks[failing].error = nil
         evidence.events = evidence.events.map {
             $0.taskID == evidence.tasks[failing].id && $0.kind == .failed ? TaskEvent(kind: .completed, node: $0.node, taskID: $0.taskID, fence: $0.fence, attempt: $0.attempt) : $0
@@ -91,8 +92,8 @@ struct InvariantTests {
         var evidence = Self.cleanEvidence()
         let instant = Self.task(evidence, .instant)
         let id = evidence.tasks[instant].id
-        evidence.tasks[instant].status = "failed"
-        evidence.tasks[instant].error = "lease_expired"
+        evidence.tasks[instant].status = .failed
+        evidence.tasks[instant].error = .leaseExpired
         evidence.tasks[instant].attempts = 5
         evidence.events.removeAll { $0.taskID == id }
         evidence.events += (1...5).map { TaskEvent(kind: .started, node: "p1", taskID: id, fence: Int64($0), attempt: $0) }

@@ -1,22 +1,23 @@
 import Foundation
 import Logging
 import Store
+import TaskModel
 import TestSupport
 
 /// One row of `tasks`, as the cluster tests check it.
 struct TaskRow: Sendable, CustomStringConvertible {
     var id: Int64
-    var status: String
+    var status: TaskState
     var attempts: Int
     var fence: Int64
     var workerID: String?
     var output: String?
-    var error: String?
+    var error: FailureKind?
     var exitCode: Int?
     var lastError: String?
 
     var description: String {
-        "task \(id): \(status) attempts=\(attempts) fence=\(fence) worker=\(workerID ?? "-") error=\(error ?? "-") exit=\(exitCode.map(String.init) ?? "-") output=\((output ?? "-").prefix(80).debugDescription) last_error=\((lastError ?? "-").prefix(200))"
+        "task \(id): \(status.rawValue) attempts=\(attempts) fence=\(fence) worker=\(workerID ?? "-") error=\(error?.rawValue ?? "-") exit=\(exitCode.map(String.init) ?? "-") output=\((output ?? "-").prefix(80).debugDescription) last_error=\((lastError ?? "-").prefix(200))"
     }
 }
 
@@ -34,8 +35,16 @@ struct Queue: Sendable {
         return try await store.execute(statement, parameters)
     }
 
+    /// The rows `statement` answers, to be read by column name (`PGRow.required`).
+    func query(_ statement: String, _ parameters: [String?] = []) async throws(StoreError) -> [PGRow] {
+        let store = TaskStore(configuration: DatabaseConfiguration(url: url, poolSize: 1), logger: Logger(label: "cluster-test"))
+        defer { store.shutdown() }
+        return try await store.query(statement, parameters)
+    }
+
+    /// The one integer `statement` answers (its first column, named or not).
     func integer(_ statement: String, _ parameters: [String?] = []) async throws -> Int {
-        Int(try await sql(statement, parameters).first?.first??.description ?? "") ?? -1
+        try await TestDatabase.integer(in: try await sql(statement, parameters), of: statement)
     }
 
     /// Submits tasks through the store, as `continuum submit` does; returns their ids in order.
@@ -52,14 +61,14 @@ struct Queue: Sendable {
     /// Every task, or those with `ids`, in id order.
     func rows(_ ids: [Int64]? = nil) async throws -> [TaskRow] {
         let filter = ids.map { "WHERE id = ANY('{\($0.map(String.init).joined(separator: ","))}'::int8[])" } ?? ""
-        return try await sql("""
+        return try await query("""
             SELECT id, status, attempts, fence, worker_id, output, error, exit_code, last_error
             FROM tasks \(filter) ORDER BY id
-            """).map { row in
+            """).map { row throws(StoreError) in
             TaskRow(
-                id: Int64(row[0] ?? "") ?? -1, status: row[1] ?? "", attempts: Int(row[2] ?? "") ?? -1,
-                fence: Int64(row[3] ?? "") ?? -1, workerID: row[4], output: row[5], error: row[6],
-                exitCode: row[7].flatMap { Int($0) }, lastError: row[8])
+                id: try row.required("id"), status: try row.required("status"), attempts: try row.required("attempts"),
+                fence: try row.required("fence"), workerID: try row.optional("worker_id"), output: try row.optional("output"),
+                error: try row.optional("error"), exitCode: try row.optional("exit_code"), lastError: try row.optional("last_error"))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import TaskModel
 import Testing
 import TestSupport
 
@@ -68,7 +69,7 @@ struct GossipClusterTests {
         let response = try await HTTPClient.post(port: nodes[0].port, "/tasks", body: #"{"code": "print('woken')", "priority": \#(priority)}"#)
         #expect(response.status == 201, "\(response)")
         let queue = Queue(database)
-        let done = await eventually(within: .seconds(10)) { (try? await queue.rows().first?.status) == "completed" }
+        let done = await eventually(within: .seconds(10)) { (try? await queue.rows().first?.status) == .completed }
         let rows = try await queue.rows()
         #expect(done, "the task did not start without polling: \(rows)")
         let owner = await Self.view(nodes[2]).range
@@ -132,9 +133,9 @@ struct GossipClusterTests {
         }
         func expectEachClaimedAFifth(of batch: String) async throws {
             let (done, rows) = try await queue.waitForRows(within: .seconds(40)) { rows in
-                rows.allSatisfy { $0.status == "completed" }
+                rows.allSatisfy { $0.status == .completed }
             }
-            #expect(done, "\(batch): \(rows.filter { $0.status != "completed" }.count) not completed")
+            #expect(done, "\(batch): \(rows.filter { $0.status != .completed }.count) not completed")
             let claimed = Dictionary(grouping: rows, by: { $0.workerID ?? "none" }).mapValues(\.count)
             print("gossip-cluster: \(batch), claimed by peer: \(claimed.sorted { $0.key < $1.key })")
             for node in nodes {
@@ -243,7 +244,7 @@ struct GossipClusterTests {
         let response = try await HTTPClient.post(port: target.port, "/tasks", body: #"{"code": "print('still fine')"}"#)
         #expect(response.status == 201)
         let queue = Queue(database)
-        #expect(await eventually(within: .seconds(10)) { (try? await queue.rows().first?.status) == "completed" })
+        #expect(await eventually(within: .seconds(10)) { (try? await queue.rows().first?.status) == .completed })
         for node in nodes { #expect(await node.stop() == 0) }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Store
+import TaskModel
 import Testing
 import TestSupport
 
@@ -193,13 +194,13 @@ struct LANTests {
             }
         }
         let queue = Queue(url: url)
-        let cutHolds = try await queue.waitForRows(within: .seconds(15)) { rows in rows.contains { $0.status == "running" && $0.workerID == cutID } }
+        let cutHolds = try await queue.waitForRows(within: .seconds(15)) { rows in rows.contains { $0.status == .running && $0.workerID == cutID } }
         #expect(cutHolds.held, "peer \(cut) never ran a task: \(cutHolds.rows)")
 
         // Cut peer 3 off: from the other peers and from the database.
         try await LAN.ip("link", "set", lan.hostVeth(cut), "down")
         let cutAt = ContinuousClock.now
-        let held = try await queue.rows().filter { $0.status == "running" && $0.workerID == cutID }.map(\.id)
+        let held = try await queue.rows().filter { $0.status == .running && $0.workerID == cutID }.map(\.id)
         let markedDead = await eventually(within: .seconds(20)) {
             for peer in survivors where await lan.view(peer, port: Self.apiPort)[cutID]?.state != "dead" { return false }
             return true
@@ -207,13 +208,13 @@ struct LANTests {
         try #require(markedDead, "the survivors did not mark peer \(cut) dead within 20 s")
         print("lan: peer \(cut) dead in both survivors' views \(ContinuousClock.now - cutAt) after the cut; it held \(held)")
         let completedBySurvivors = { (rows: [TaskRow]) in
-            rows.filter { $0.status == "completed" && $0.workerID != cutID }.count
+            rows.filter { $0.status == .completed && $0.workerID != cutID }.count
         }
         let before = completedBySurvivors(try await queue.rows())
         let progressed = try await queue.waitForRows(within: .seconds(15)) { completedBySurvivors($0) >= before + 3 }
         #expect(progressed.held, "the survivors did not keep executing while peer \(cut) was cut off: \(progressed.rows)")
         let heldNow = try await queue.rows(held)
-        #expect(heldNow.allSatisfy { !($0.status == "running" && $0.workerID == cutID) },
+        #expect(heldNow.allSatisfy { !($0.status == .running && $0.workerID == cutID) },
                 "the cut peer's leases were not revoked: \(heldNow)")
 
         // Heal: peer 3 rejoins with a higher incarnation.
@@ -233,13 +234,13 @@ struct LANTests {
 
         try await submitter.value
         let done = try await queue.waitForRows(within: .seconds(40)) { rows in
-            rows.count == Self.taskCount && rows.allSatisfy { $0.status == "completed" }
+            rows.count == Self.taskCount && rows.allSatisfy { $0.status == .completed }
         }
-        #expect(done.held, "not every task completed: \(done.rows.filter { $0.status != "completed" })")
+        #expect(done.held, "not every task completed: \(done.rows.filter { $0.status != .completed })")
         let rows = done.rows
         #expect(rows.count == Self.taskCount, "tasks lost: \(rows.count) of \(Self.taskCount)")
         #expect(Set(rows.map(\.id)).count == rows.count)
-        #expect(rows.allSatisfy { $0.status != "running" }, "\(rows.filter { $0.status == "running" })")
+        #expect(rows.allSatisfy { $0.status != .running }, "\(rows.filter { $0.status == .running })")
         #expect(rows.allSatisfy { $0.workerID.map(ids.contains) ?? false }, "\(rows)")
         #expect(rows.allSatisfy { ($0.output ?? "").contains("done") }, "\(rows.filter { !($0.output ?? "").contains("done") })")
         let retried = rows.filter { $0.attempts > 1 }

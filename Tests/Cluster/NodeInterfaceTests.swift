@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import TaskModel
 import Testing
 import TestSupport
 
@@ -124,7 +125,7 @@ struct NodeInterfaceTests {
             body: "{\"code\": \"print(payload['n'] + 1)\", \"payload\": {\"n\": 41}, \"priority\": 1, \"max_attempts\": 1, \"timeout\": 1, \"name\": \"ok\"}")
         #expect(accepted.status == 201, "\(accepted)")
         let id = try #require((accepted.object?["id"] as? NSNumber)?.int64Value, "\(accepted)")
-        let done = try await queue.waitForRows([id], within: .seconds(30)) { $0.first?.status == "completed" }
+        let done = try await queue.waitForRows([id], within: .seconds(30)) { $0.first?.status == .completed }
         #expect(done.held && done.rows.first?.output == "42\n", "\(done.rows)\n\(node.logTail())")
         let fetched = try await node.get("/tasks/\(id)")
         #expect(fetched.status == 200 && fetched.object?["status"] as? String == "completed", "\(fetched)")
@@ -153,7 +154,7 @@ struct NodeInterfaceTests {
         #expect(accepted.status == 201, "\(accepted)")
         // Reading stays open; and nothing the node shows carries the token, a task's code or its payload.
         let id = try #require((accepted.object?["id"] as? NSNumber)?.int64Value)
-        _ = try await queue.waitForRows([id], within: .seconds(30)) { $0.first?.status == "completed" }
+        _ = try await queue.waitForRows([id], within: .seconds(30)) { $0.first?.status == .completed }
         for path in ["/healthz", "/status", "/global-status", "/metrics"] {
             let response = try await node.get(path)
             #expect(response.status == 200, "\(path): \(response)")

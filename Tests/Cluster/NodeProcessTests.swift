@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import TaskModel
 import Testing
 import TestSupport
 
@@ -33,17 +34,19 @@ struct NodeProcessTests {
 
         let started = ContinuousClock.now
         let (done, rows) = try await queue.waitForRows(within: .seconds(240)) { rows in
-            rows.allSatisfy { $0.status == "completed" || $0.status == "failed" }
+            rows.allSatisfy { $0.status == .completed || $0.status == .failed }
         }
         let elapsed = ContinuousClock.now - started
         #expect(done, "not finished after \(elapsed): \(Dictionary(grouping: rows, by: \.status).mapValues(\.count))\n\(logs())")
         #expect(rows.count == 1000)
-        let payloads = try await queue.sql("SELECT id, payload->>'n' FROM tasks ORDER BY id")
-        let n = Dictionary(uniqueKeysWithValues: payloads.map { (Int64($0[0] ?? "") ?? -1, Int($0[1] ?? "") ?? -1) })
+        let payloads = try await queue.query("SELECT id, (payload->>'n')::int AS n FROM tasks ORDER BY id")
+        let n = Dictionary(uniqueKeysWithValues: try payloads.map { row throws(StoreError) in
+            (try row.required("id", as: Int64.self), try row.required("n", as: Int.self))
+        })
         var wrong: [TaskRow] = []
         for row in rows {
             let expected = n[row.id].map { "\($0 * 7 + 3)" }
-            if row.status != "completed" || row.attempts != 1 || row.fence != 1 || row.exitCode != 0 || row.error != nil
+            if row.status != .completed || row.attempts != 1 || row.fence != 1 || row.exitCode != 0 || row.error != nil
                 || row.output?.trimmingCharacters(in: .whitespacesAndNewlines) != expected
                 || (row.workerID != a.id && row.workerID != b.id) {
                 wrong.append(row)
@@ -78,7 +81,7 @@ struct NodeProcessTests {
         let sleeper = ["/bin/sleep", seconds]
         let ids = try await queue.submit([sleeperTask(seconds: seconds, name: "one"), sleeperTask(seconds: seconds, name: "two")])
         let onA = try await queue.waitForRows(ids, within: .seconds(30)) { rows in
-            rows.allSatisfy { $0.status == "running" && $0.workerID == a.id }
+            rows.allSatisfy { $0.status == .running && $0.workerID == a.id }
         }
         try #require(onA.held, "both tasks should be running on \(a.id): \(onA.rows)\n\(a.logTail())")
         let b = try await NodeProcess.start(databaseURL: database.url, id: NodeProcess.uniqueID("crash-b"), slots: 2, ttl)
@@ -92,17 +95,17 @@ struct NodeProcessTests {
 
         // B takes them over once the leases (2 s) have expired: well within TTL plus a few seconds.
         let takenOver = try await queue.waitForRows(ids, within: .seconds(2 + 8)) { rows in
-            rows.allSatisfy { $0.workerID == b.id && ($0.status == "running" || $0.status == "completed") }
+            rows.allSatisfy { $0.workerID == b.id && ($0.status == .running || $0.status == .completed) }
         }
         let takeover = ContinuousClock.now - killed
         #expect(takenOver.held, "not taken over by \(b.id) \(takeover) after the kill: \(takenOver.rows)\n\(b.logTail())")
         let finished = try await queue.waitForRows(ids, within: .seconds(30)) { rows in
-            rows.allSatisfy { $0.status == "completed" || $0.status == "failed" }
+            rows.allSatisfy { $0.status == .completed || $0.status == .failed }
         }
         let total = ContinuousClock.now - killed
         #expect(finished.held, "\(finished.rows)\n\(b.logTail())")
         for row in finished.rows {
-            #expect(row.status == "completed", "\(row)")
+            #expect(row.status == .completed, "\(row)")
             #expect(row.workerID == b.id, "\(row)")
             #expect(row.output == "start \(seconds)\nend \(seconds)\n", "\(row)")
             // Counted once per claim: A's claim and B's; recovery never counts one.
@@ -148,7 +151,7 @@ struct NodeProcessTests {
         // The restarted node takes back its earlier run's lease at once (not after the 120 s TTL)
         // and runs the task again: a second claim, after the revocation bumped the fence.
         let rerun = await eventually(within: .seconds(15)) {
-            (try? await queue.rows([id]).first).map { $0.status == "running" && $0.attempts == 2 && $0.fence == 3 } ?? false
+            (try? await queue.rows([id]).first).map { $0.status == .running && $0.attempts == 2 && $0.fence == 3 } ?? false
         }
         let rowsAfterRestart = try await queue.rows([id])
         #expect(rerun, "\(rowsAfterRestart)\n\(again.logTail())")
@@ -170,7 +173,7 @@ struct NodeProcessTests {
         let short = uniqueSeconds(3), long = uniqueSeconds(12)
         let ids = try await queue.submit([sleeperTask(seconds: short, name: "short"), sleeperTask(seconds: long, name: "long")])
         let onA = try await queue.waitForRows(ids, within: .seconds(30)) { rows in
-            rows.allSatisfy { $0.status == "running" && $0.workerID == a.id }
+            rows.allSatisfy { $0.status == .running && $0.workerID == a.id }
         }
         try #require(onA.held, "\(onA.rows)\n\(a.logTail())")
         // Freeze A only once both runs are inside its sandboxes (a claim precedes the run's start).
@@ -208,11 +211,11 @@ struct NodeProcessTests {
         #expect(a.log.contains("lease lost"), "\(a.logTail())")
 
         let finished = try await queue.waitForRows(ids, within: .seconds(40)) { rows in
-            rows.allSatisfy { $0.status == "completed" || $0.status == "failed" }
+            rows.allSatisfy { $0.status == .completed || $0.status == .failed }
         }
         #expect(finished.held, "\(finished.rows)\n\(b.logTail())")
         for (row, seconds) in zip(finished.rows, [short, long]) {
-            #expect(row.status == "completed", "\(row)")
+            #expect(row.status == .completed, "\(row)")
             #expect(row.workerID == b.id, "\(row)")
             #expect(row.output == "start \(seconds)\nend \(seconds)\n", "one committed output, the new holder's: \(row)")
             #expect(row.attempts == 2, "\(row)")
@@ -236,7 +239,7 @@ struct NodeProcessTests {
                                             ["CONTINUUM_DRAIN_GRACE": "30", "POLLING_INTERVAL": "0.2"])
         let seconds = uniqueSeconds(2)
         let running = try await queue.submit(sleeperTask(seconds: seconds))
-        let started = try await queue.waitForRows([running], within: .seconds(30)) { $0.first?.status == "running" }
+        let started = try await queue.waitForRows([running], within: .seconds(30)) { $0.first?.status == .running }
         try #require(started.held, "\(started.rows)\n\(a.logTail())")
 
         a.send(SIGTERM)
@@ -246,10 +249,10 @@ struct NodeProcessTests {
         let status = await a.waitForExit(within: .seconds(30))
         #expect(status == 0, "exit status \(String(describing: status))\n\(a.logTail())")
         let first = try #require(try await queue.row(running))
-        #expect(first.status == "completed" && first.workerID == a.id && first.attempts == 1, "\(first)")
+        #expect(first.status == .completed && first.workerID == a.id && first.attempts == 1, "\(first)")
         #expect(first.output == "start \(seconds)\nend \(seconds)\n", "\(first)")
         let second = try #require(try await queue.row(later))
-        #expect(second.status == "pending" && second.attempts == 0 && second.workerID == nil, "claimed while draining: \(second)")
+        #expect(second.status == .pending && second.attempts == 0 && second.workerID == nil, "claimed while draining: \(second)")
         #expect(!FileManager.default.fileExists(atPath: "/run/continuum/nodes/\(a.id)"), "sandbox folder left after a clean stop")
     }
 
@@ -262,7 +265,7 @@ struct NodeProcessTests {
         let a = try await NodeProcess.start(databaseURL: database.url, id: NodeProcess.uniqueID("handback-a"), slots: 1, settings)
         let seconds = uniqueSeconds(60)
         let id = try await queue.submit(sleeperTask(seconds: seconds))
-        let started = try await queue.waitForRows([id], within: .seconds(30)) { $0.first?.status == "running" }
+        let started = try await queue.waitForRows([id], within: .seconds(30)) { $0.first?.status == .running }
         try #require(started.held, "\(started.rows)\n\(a.logTail())")
         #expect(await eventually(within: .seconds(10)) { sandboxProcesses(ofNode: a.id, commandLine: ["/bin/sleep", seconds]).count == 1 })
 
@@ -270,17 +273,17 @@ struct NodeProcessTests {
         let status = await a.waitForExit(within: .seconds(20))
         #expect(status == 0, "exit status \(String(describing: status))\n\(a.logTail())")
         let handedBack = try #require(try await queue.row(id))
-        #expect(handedBack.status == "pending", "\(handedBack)")
+        #expect(handedBack.status == .pending, "\(handedBack)")
         #expect(handedBack.attempts == 1, "the run counted as an attempt: \(handedBack)")
         #expect(sandboxProcesses(ofNode: a.id, commandLine: ["/bin/sleep", seconds]).isEmpty, "the stopped run must be gone")
         #expect(a.log.contains("handed back"), "\(a.logTail())")
 
         let b = try await NodeProcess.start(databaseURL: database.url, id: NodeProcess.uniqueID("handback-b"), slots: 1, settings)
-        let taken = try await queue.waitForRows([id], within: .seconds(15)) { $0.first?.status == "running" && $0.first?.workerID == b.id }
+        let taken = try await queue.waitForRows([id], within: .seconds(15)) { $0.first?.status == .running && $0.first?.workerID == b.id }
         #expect(taken.held, "\(taken.rows)\n\(b.logTail())")
         #expect(taken.rows.first?.attempts == 2)
         #expect(await b.stop() == 0, "\(b.logTail())")
-        #expect(try await queue.row(id)?.status == "pending")
+        #expect(try await queue.row(id)?.status == .pending)
     }
 
     // MARK: Database restart
@@ -308,24 +311,24 @@ struct NodeProcessTests {
             }
         }
         let before = try await queue.submit(batch("before", 10, sleep: 0))
-        let warm = try await queue.waitForRows(before, within: .seconds(30)) { $0.allSatisfy { $0.status == "completed" } }
+        let warm = try await queue.waitForRows(before, within: .seconds(30)) { $0.allSatisfy { $0.status == .completed } }
         try #require(warm.held, "\(warm.rows)\n\(logs())")
 
         // Tasks in flight while the server goes away and comes back.
         let during = try await queue.submit(batch("during", 4, sleep: 1.5))
-        _ = try await queue.waitForRows(during, within: .seconds(10)) { $0.contains { $0.status == "running" } }
+        _ = try await queue.waitForRows(during, within: .seconds(10)) { $0.contains { $0.status == .running } }
         let restarted = await Shell.runStatus(pg, ["restart", "cluster-restart"])
         try #require(restarted.0 == 0, "pg restart: \(restarted.1)")
 
         #expect(a.exitStatus == nil && b.exitStatus == nil, "a node died with the database\n\(logs())")
         let after = try await queue.submit(batch("after", 20, sleep: 0))
         let finished = try await queue.waitForRows(during + after, within: .seconds(60)) { rows in
-            rows.allSatisfy { $0.status == "completed" || $0.status == "failed" }
+            rows.allSatisfy { $0.status == .completed || $0.status == .failed }
         }
-        #expect(finished.held, "\(finished.rows.filter { $0.status != "completed" })\n\(logs())")
+        #expect(finished.held, "\(finished.rows.filter { $0.status != .completed })\n\(logs())")
         for (index, row) in finished.rows.enumerated() {
             let i = index < during.count ? index : index - during.count
-            #expect(row.status == "completed" && row.output == "\(i * 2)\n", "\(row)")
+            #expect(row.status == .completed && row.output == "\(i * 2)\n", "\(row)")
         }
         // The runs that straddled the restart wrote their results once (retried writes, or a rerun after expiry).
         #expect(finished.rows.allSatisfy { $0.attempts >= 1 && $0.attempts <= 2 }, "\(finished.rows)")
@@ -383,12 +386,12 @@ struct NodeProcessTests {
             Binary.path, ["submit", "--url", "http://127.0.0.1:\(node.port)", "--code", code, "--payload", exact], environment: environment))
         let ids = [goRow, abandoned, direct, fromFile, viaHTTP]
         let finished = try await queue.waitForRows(ids, within: .seconds(60)) { rows in
-            rows.count == ids.count && rows.allSatisfy { $0.status == "completed" || $0.status == "failed" }
+            rows.count == ids.count && rows.allSatisfy { $0.status == .completed || $0.status == .failed }
         }
         #expect(finished.held, "\(finished.rows)\n\(node.logTail())")
         let byID = Dictionary(uniqueKeysWithValues: finished.rows.map { ($0.id, $0) })
-        #expect(byID[goRow]?.status == "completed" && byID[goRow]?.output == #"{"none": true, "file": "null"}"# + "\n", "\(finished.rows)")
-        #expect(byID[abandoned]?.status == "completed" && byID[abandoned]?.output == "again\n" && byID[abandoned]?.attempts == 2,
+        #expect(byID[goRow]?.status == .completed && byID[goRow]?.output == #"{"none": true, "file": "null"}"# + "\n", "\(finished.rows)")
+        #expect(byID[abandoned]?.status == .completed && byID[abandoned]?.output == "again\n" && byID[abandoned]?.attempts == 2,
                 "the Go run counts as the first attempt: \(finished.rows)")
         #expect(byID[direct]?.output == typesLine + exact + "\n", "\(finished.rows)")
         #expect(byID[fromFile]?.output == typesLine + exact + "\n\n", "the payload file's text, its newline too: \(finished.rows)")

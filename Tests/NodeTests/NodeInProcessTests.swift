@@ -68,7 +68,7 @@ struct NodeInProcessTests {
         #expect(Set(await running.taskIDs) == Set(inside))
         await loop(slots: 3).claimWhileSlotsAndWorkRemain()
         #expect(queue.calls == [.claim(0...4), .claim(0...4), .claim(Self.everyPriority)])
-        #expect(queue.row(outside)?.status == "running")
+        #expect(queue.row(outside)?.status == .running)
     }
 
     @Test("a lease found lost while the task runs kills its sandbox, and nothing more is written for it")
@@ -97,8 +97,8 @@ struct NodeInProcessTests {
         try await Self.running(node) {
             #expect(await Self.eventually { runner.started.count == 2 })
         }
-        #expect(queue.row(short)?.status == "completed")
-        #expect(queue.row(long)?.status == "pending")
+        #expect(queue.row(short)?.status == .completed)
+        #expect(queue.row(long)?.status == .pending)
         #expect(queue.row(long)?.task.attempt == 1, "the handed-back attempt ran, so it counts")
         #expect(runner.killed == ["\(long)"])
         #expect(runner.isShutDown)
@@ -117,7 +117,7 @@ struct NodeInProcessTests {
             let lease = try #require(queue.row(id)?.task.lease)
             #expect(await Self.eventually { queue.calls.filter { $0 == .complete(lease) }.count >= 2 })
             queue.setAway(false)
-            #expect(await Self.eventually { queue.row(id)?.status == "completed" })
+            #expect(await Self.eventually { queue.row(id)?.status == .completed })
             #expect(node.metrics.snapshot.writeErrors == 0)
         }
     }
@@ -131,11 +131,11 @@ struct NodeInProcessTests {
         let first = queue.add(code: "exit 0")
         try await Self.running(node) {
             #expect(await Self.eventually { node.metrics.snapshot.writeErrors == 1 })
-            #expect(queue.row(first)?.status == "running", "unconfirmed: the lease runs out and the task runs again")
+            #expect(queue.row(first)?.status == .running, "unconfirmed: the lease runs out and the task runs again")
             #expect(node.metrics.snapshot.completed == 0)
             queue.setWriteError(nil)
             let second = queue.add(code: "exit 0")
-            #expect(await Self.eventually { queue.row(second)?.status == "completed" }, "the slot was not freed")
+            #expect(await Self.eventually { queue.row(second)?.status == .completed }, "the slot was not freed")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Store
+import TaskModel
 import Testing
 @testable import Node
 
@@ -43,8 +44,8 @@ struct TaskJSONTests {
     @Test("a record encodes every conventional field, with the payload as JSON")
     func encodesRecord() throws {
         let record = TaskRecord(
-            id: 7, name: "n", status: "failed", priority: 1, payloadJSON: #"{"k": "v"}"#, output: "o", stderr: nil,
-            exitCode: 3, error: "exit_code", lastError: "exited 3", attempts: 1, maxAttempts: 3, fence: 1, workerID: "w",
+            id: 7, name: "n", status: .failed, priority: 1, payloadJSON: #"{"k": "v"}"#, output: "o", stderr: nil,
+            exitCode: 3, error: .exitCode, lastError: "exited 3", attempts: 1, maxAttempts: 3, fence: 1, workerID: "w",
             created: "2026-01-01T00:00:00Z", started: nil, finished: nil, outputTruncated: false)
         let object = try #require(JSONSerialization.jsonObject(with: TaskJSON.encode(record)) as? [String: Any])
         for key in ["id", "name", "status", "priority", "payload", "output", "stderr", "exit_code", "error", "last_error",

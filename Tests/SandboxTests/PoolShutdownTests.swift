@@ -31,7 +31,7 @@ struct PoolShutdownTests {
 
         func run(_ task: TaskSpec) async throws -> ExecutionResult {
             runs.withLock { $0 += 1 }
-            return ExecutionResult(status: .completed, errorKind: nil, exitCode: 0, stdout: "", stderr: "",
+            return ExecutionResult(.completed, exitCode: 0, stdout: "", stderr: "",
                                    outputTruncated: false, detail: nil, duration: .zero)
         }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import TaskModel
 import TestSupport
 
 @Suite("Leases and fencing")
@@ -37,7 +38,7 @@ struct FencingTests {
         let (stale, current) = try await staleAndCurrent(store)
         await expectLeaseLost { try await store.complete(stale.lease, output: TaskOutput(stdout: "stale", exitCode: 0)) }
         await expectLeaseLost {
-            try await store.fail(stale.lease, failure: TaskFailure(kind: "sandbox", detail: "stale"), retryable: true, attempt: stale.attempt)
+            try await store.fail(stale.lease, failure: TaskFailure(kind: .sandbox, detail: "stale"), retryable: true, attempt: stale.attempt)
         }
         await expectLeaseLost { try await store.renew(stale.lease, ttl: .seconds(60)) }
         await expectLeaseLost { try await store.requeue(stale.lease, refundAttempt: true) }
@@ -45,7 +46,7 @@ struct FencingTests {
 
         try await store.complete(current.lease, output: TaskOutput(stdout: "fresh", exitCode: 0))
         let record = try #require(try await store.task(id: current.lease.taskID))
-        #expect(record.status == "completed")
+        #expect(record.status == .completed)
         #expect(record.output == "fresh")
         #expect(record.workerID == "second")
         #expect(record.attempts == 2)

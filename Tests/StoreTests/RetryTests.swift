@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import TaskModel
 import TestSupport
 
 @Suite("Retries and backoff")
@@ -27,7 +28,7 @@ struct RetryTests {
         let store = database.store(retryPolicy: RetryPolicy(baseSeconds: 0.6, jitter: 0))
         _ = try await store.submit(NewTask(code: "pass"))
         let task = try #require(try await store.claim(upTo: 1, priorities: any, leaseTTL: .seconds(30), worker: "a").first)
-        let disposition = try await store.fail(task.lease, failure: TaskFailure(kind: "sandbox", detail: "runner died"), retryable: true, attempt: task.attempt)
+        let disposition = try await store.fail(task.lease, failure: TaskFailure(kind: .sandbox, detail: "runner died"), retryable: true, attempt: task.attempt)
         #expect(disposition == .retryScheduled(afterSeconds: 0.6))
         #expect(try await store.claim(upTo: 1, priorities: any, leaseTTL: .seconds(30), worker: "a").isEmpty)
         try await Task.sleep(for: .milliseconds(800))
@@ -47,14 +48,14 @@ struct RetryTests {
                 if dispositions.last == .failed { break } else { continue }
             }
             dispositions.append(try await store.fail(
-                task.lease, failure: TaskFailure(kind: "sandbox", detail: "attempt \(task.attempt)"), retryable: true, attempt: task.attempt))
+                task.lease, failure: TaskFailure(kind: .sandbox, detail: "attempt \(task.attempt)"), retryable: true, attempt: task.attempt))
         }
         #expect(dispositions.count == 3)
         #expect(dispositions.last == .failed)
         let record = try #require(try await store.task(id: id))
-        #expect(record.status == "failed")
+        #expect(record.status == .failed)
         #expect(record.attempts == 3)
-        #expect(record.error == "sandbox")
+        #expect(record.error == .sandbox)
         #expect(record.lastError == "attempt 3")
         #expect(record.finished != nil)
     }
@@ -66,9 +67,9 @@ struct RetryTests {
         let id = try await store.submit(NewTask(code: "raise SystemExit(3)", maxAttempts: 5))
         let task = try #require(try await store.claim(upTo: 1, priorities: any, leaseTTL: .seconds(30), worker: "a").first)
         let output = TaskOutput(stdout: "partial", stderr: "boom", exitCode: 3)
-        #expect(try await store.fail(task.lease, failure: TaskFailure(kind: "exit_code", detail: "exited with 3", output: output), retryable: false, attempt: 1) == .failed)
+        #expect(try await store.fail(task.lease, failure: TaskFailure(kind: .exitCode, detail: "exited with 3", output: output), retryable: false, attempt: 1) == .failed)
         let record = try #require(try await store.task(id: id))
-        #expect(record.status == "failed" && record.exitCode == 3 && record.output == "partial" && record.stderr == "boom")
+        #expect(record.status == .failed && record.exitCode == 3 && record.output == "partial" && record.stderr == "boom")
     }
 
     @Test("recovery racing a late failure never counts an attempt twice", .timeLimit(.minutes(2)))
@@ -84,7 +85,7 @@ struct RetryTests {
                 group.addTask {
                     for task in claimed[chunk..<min(chunk + 50, claimed.count)] {
                         do {
-                            try await store.fail(task.lease, failure: TaskFailure(kind: "sandbox", detail: "late"), retryable: true, attempt: 1)
+                            try await store.fail(task.lease, failure: TaskFailure(kind: .sandbox, detail: "late"), retryable: true, attempt: 1)
                         } catch StoreError.leaseLost {
                         }
                     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import TaskModel
 import TestSupport
 
 @Suite("Schema")
@@ -29,7 +30,7 @@ struct SchemaTests {
         #expect(task.code == "print(1)")
         try await store.complete(task.lease, output: TaskOutput(stdout: "1\n", exitCode: 0))
         let record = try #require(try await store.task(id: task.lease.taskID))
-        #expect(record.status == "completed")
+        #expect(record.status == .completed)
         // The Go version's TIMESTAMP columns read back as UTC, like TIMESTAMPTZ ones.
         #expect(record.started?.hasSuffix("Z") == true && record.finished?.hasSuffix("Z") == true, "\(record)")
         // The Go version's types are kept: UUID code ids, SERIAL task ids.

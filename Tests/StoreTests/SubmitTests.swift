@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import TaskModel
 import TestSupport
 
 @Suite("Submitting and reading")
@@ -76,7 +77,7 @@ struct SubmitTests {
         let decoded = try JSONSerialization.jsonObject(with: Data(record.payloadJSON.utf8)) as? [String: Any]
         #expect(decoded?["q"] as? String == "'; DELETE FROM codes; --")
         #expect(decoded?["s"] as? String == "héllo 🚀")
-        #expect(record.status == "pending" && record.attempts == 0 && record.created.hasSuffix("Z"))
+        #expect(record.status == .pending && record.attempts == 0 && record.created.hasSuffix("Z"))
     }
 
     @Test("the payload reaches the claim exactly as submitted: exponents, key order and spacing kept")
@@ -117,7 +118,8 @@ struct SubmitTests {
         let tasks = try await store.claim(upTo: 2, priorities: ClaimTests.everyPriority, leaseTTL: .seconds(30), worker: "w")
         try await store.complete(tasks[0].lease, output: TaskOutput(exitCode: 0))
         let stats = try await store.statistics(windowSeconds: 60)
-        #expect(stats.countsByStatus == ["pending": 1, "running": 1, "completed": 1, "failed": 0])
+        #expect(stats.countsByStatus == [.pending: 1, .running: 1, .completed: 1, .failed: 0])
+        #expect(stats.otherStatuses.isEmpty)
         #expect(stats.finishedInWindow == 1)
         #expect(stats.latencyP50 != nil)
         #expect(try await store.task(id: 999_999) == nil)

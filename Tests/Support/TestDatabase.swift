@@ -57,9 +57,17 @@ public struct TestDatabase: Sendable {
         return rows
     }
 
-    /// One integer from SQL.
+    /// The one integer `statement` answers (its first column, named or not).
     public func integer(_ statement: String, _ parameters: [String?] = []) async throws -> Int {
-        Int(try await sql(statement, parameters).first?.first??.description ?? "") ?? -1
+        try Self.integer(in: try await sql(statement, parameters), of: statement)
+    }
+
+    /// The integer in the first column of the one row of `rows`, which `statement` answered.
+    public static func integer(in rows: [[String?]], of statement: String) throws -> Int {
+        guard rows.count == 1, let text = rows[0].first ?? nil, let value = Int(text) else {
+            throw TestDatabaseError(description: "expected one integer from \(statement.prefix(80)), got \(rows.prefix(3))")
+        }
+        return value
     }
 
     static func url(_ server: String, database: String) -> String {
@@ -79,4 +87,9 @@ public struct TestDatabase: Sendable {
         started.withLock { $0 = url }
         return url
     }
+}
+
+/// A fixture query that did not answer what the test expected.
+public struct TestDatabaseError: Error, CustomStringConvertible {
+    public var description: String
 }

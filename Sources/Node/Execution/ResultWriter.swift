@@ -28,7 +28,7 @@ struct ResultWriter: Sendable {
                     logger.event(.retryScheduled, level: .info, "engine trouble; retry scheduled", metadata: ["delay_s": "\(delay)", "detail": "\(failure.detail)"])
                 } else {
                     metrics.failed(kind: failure.kind, after: duration)
-                    logger.event(.failed, level: .debug, "task failed", metadata: ["error": "\(failure.kind)"])
+                    logger.event(.failed, level: .debug, "task failed", metadata: ["error": "\(failure.kind.rawValue)"])
                 }
             }
         }

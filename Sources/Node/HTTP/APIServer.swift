@@ -114,6 +114,7 @@ struct GlobalStatus: Encodable {
         var p99: Double?
     }
 
+    /// Tasks by status: the states this version knows, and any other text rows hold.
     var queue: [String: Int]
     var windowSeconds: Int
     var finishedInWindow: Int
@@ -122,7 +123,7 @@ struct GlobalStatus: Encodable {
     var members: [NodeStatus.Member]
 
     init(_ stats: QueueStatistics, members: [NodeStatus.Member]) {
-        queue = stats.countsByStatus
+        queue = stats.otherStatuses.merging(stats.countsByStatus.map { ($0.key.rawValue, $0.value) }) { $1 }
         windowSeconds = stats.windowSeconds
         finishedInWindow = stats.finishedInWindow
         throughputPerSecond = stats.throughput

@@ -1,5 +1,6 @@
 import Metrics
 import Synchronization
+import TaskModel
 
 /// The node's counters: exported through swift-metrics (Prometheus at `/metrics`) and kept
 /// locally for `/status`.
@@ -44,9 +45,9 @@ final class NodeMetrics: Sendable {
         durations.recordNanoseconds(Self.nanoseconds(duration))
     }
 
-    func failed(kind: String, after duration: Duration) {
+    func failed(kind: FailureKind, after duration: Duration) {
         totals.withLock { $0.failed += 1 }
-        Counter(label: "continuum_tasks_failed_total", dimensions: [("error", kind)]).increment()
+        Counter(label: "continuum_tasks_failed_total", dimensions: [("error", kind.rawValue)]).increment()
         durations.recordNanoseconds(Self.nanoseconds(duration))
     }
 

@@ -149,12 +149,6 @@ struct PGRows: Sendable {
     var rows: [[String?]]
     /// Rows returned, or rows changed by an INSERT/UPDATE/DELETE without RETURNING.
     var affected: Int
-
-    /// The value of `column` in row `row`, or nil for SQL NULL or an unknown column.
-    func value(_ row: Int, _ column: String) -> String? {
-        guard let index = columns.firstIndex(of: column) else { return nil }
-        return rows[row][index]
-    }
 }
 
 /// One NOTIFY delivered to a listening connection.

@@ -1,3 +1,5 @@
+import TaskModel
+
 /// A task to insert. `payloadJSON` is any JSON value as text; it is validated before insertion.
 public struct NewTask: Sendable, Equatable {
     public var name: String
@@ -82,14 +84,13 @@ public struct TaskOutput: Sendable, Equatable {
     }
 }
 
-/// Why an attempt failed: a short kind (`exit_code`, `timeout`, `memory`, `output_limit`,
-/// `sandbox`, …) and a human-readable detail that becomes `last_error`.
+/// Why an attempt failed: its kind (`error`) and a human-readable detail that becomes `last_error`.
 public struct TaskFailure: Sendable, Equatable {
-    public var kind: String
+    public var kind: FailureKind
     public var detail: String
     public var output: TaskOutput
 
-    public init(kind: String, detail: String, output: TaskOutput = TaskOutput()) {
+    public init(kind: FailureKind, detail: String, output: TaskOutput = TaskOutput()) {
         self.kind = kind
         self.detail = detail
         self.output = output
@@ -124,13 +125,13 @@ public struct RecoveryReport: Sendable, Equatable {
 public struct TaskRecord: Sendable, Equatable {
     public var id: Int64
     public var name: String
-    public var status: String
+    public var status: TaskState
     public var priority: Int
     public var payloadJSON: String
     public var output: String?
     public var stderr: String?
     public var exitCode: Int32?
-    public var error: String?
+    public var error: FailureKind?
     public var lastError: String?
     public var attempts: Int
     public var maxAttempts: Int
@@ -144,7 +145,12 @@ public struct TaskRecord: Sendable, Equatable {
 
 /// Queue depth by status and what finished in a recent window, for `/global-status`.
 public struct QueueStatistics: Sendable, Equatable {
-    public var countsByStatus: [String: Int]
+    /// Every state Continuum writes, with 0 when no task is in it; `processing` when a row is.
+    public var countsByStatus: [TaskState: Int]
+    /// Rows in a status this version does not know (written by another tool or a newer
+    /// version), by their stored text (`NULL` for none): counted, so that the queue's depth
+    /// stays true, rather than making the whole view fail.
+    public var otherStatuses: [String: Int]
     public var windowSeconds: Int
     public var finishedInWindow: Int
     /// Finished tasks per second over the window.

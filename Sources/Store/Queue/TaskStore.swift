@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import TaskModel
 
 /// The queue in PostgreSQL: every state change of a task goes through here.
 ///
@@ -48,7 +49,7 @@ public final class TaskStore: Sendable {
             let rows = try await run("submit", idempotent: false) { connection throws(StoreError) in
                 try connection.execute(Statements.submit, parameters)
             }
-            if let id = rows.rows.first?[0].flatMap(Int64.init) { return id }
+            if let row = rows.decoded("submit").first { return try row.required("id") }
             guard (try? await backoff.pause()) != nil else { break }
         }
         throw .database(sqlState: "", message: "storing the task's code kept racing with concurrent submissions; try again")
@@ -134,7 +135,7 @@ public final class TaskStore: Sendable {
             ])
             return (recovered, rejected)
         }
-        return await admit(rows)
+        return try await admit(rows, from: "claim")
     }
 
     /// The tasks a claim carrying `token` took for `worker` and that `worker` still holds,
@@ -144,21 +145,18 @@ public final class TaskStore: Sendable {
         let rows = try await run("recover claim", idempotent: true) { connection throws(StoreError) in
             try connection.execute(Statements.claimedByToken, [worker, token])
         }
-        return await admit(rows)
+        return try await admit(rows, from: "recover claim")
     }
 
     /// Turns a claim's rows into runnable tasks. A row that cannot run is failed as
     /// `invalid_task` and only counted.
-    private func admit(_ rows: PGRows) async -> ([ClaimedTask], rejected: Int) {
+    private func admit(_ rows: PGRows, from statement: String) async throws(StoreError) -> ([ClaimedTask], rejected: Int) {
         var claimed: [ClaimedTask] = []
         var rejected = 0
-        for index in rows.rows.indices {
-            let lease = Lease(
-                taskID: Int64(rows.value(index, "id") ?? "") ?? 0,
-                fence: Int64(rows.value(index, "fence") ?? "") ?? 0)
-            // SQL NULL is no payload (a Go-style insert naming none): the script gets JSON null.
-            let payload = rows.value(index, "payload") ?? "null"
-            guard let source = rows.value(index, "source") else {
+        for row in rows.decoded(statement) {
+            let lease = Lease(taskID: try row.required("id"), fence: try row.required("fence"))
+            let payload: String = try row.required("payload")
+            guard let source: String = try row.optional("source") else {
                 rejected += 1
                 await rejectInvalid(lease, detail: "the task's code row is missing (tasks.code is NULL or points nowhere)")
                 continue
@@ -172,13 +170,13 @@ public final class TaskStore: Sendable {
             }
             claimed.append(ClaimedTask(
                 lease: lease,
-                name: rows.value(index, "name") ?? "",
+                name: try row.required("name"),
                 code: source,
                 payloadJSON: payload,
-                priority: Int(rows.value(index, "priority") ?? "") ?? 0,
-                attempt: Int(rows.value(index, "attempts") ?? "") ?? 1,
-                maxAttempts: Int(rows.value(index, "max_attempts") ?? "") ?? 1,
-                timeoutSeconds: rows.value(index, "timeout_seconds").flatMap(Double.init)))
+                priority: try row.required("priority"),
+                attempt: try row.required("attempts"),
+                maxAttempts: try row.required("max_attempts"),
+                timeoutSeconds: try row.optional("timeout_seconds")))
         }
         return (claimed, rejected)
     }
@@ -214,15 +212,16 @@ public final class TaskStore: Sendable {
         let rows = try await run("renew", idempotent: true) { connection throws(StoreError) in
             try connection.execute(Statements.renew, [ids, fences, Self.seconds(ttl)])
         }
-        let renewed = Set(rows.rows.compactMap { row in
-            row[0].flatMap(Int64.init).flatMap { id in row[1].flatMap(Int64.init).map { Lease(taskID: id, fence: $0) } }
-        })
+        var renewed: Set<Lease> = []
+        for row in rows.decoded("renew") {
+            renewed.insert(Lease(taskID: try row.required("id"), fence: try row.required("fence")))
+        }
         return Set(leases).subtracting(renewed)
     }
 
     /// Commits a successful result. Exactly once: only the current holder's write lands.
     public func complete(_ lease: Lease, output: TaskOutput) async throws(StoreError) {
-        try await fencedWrite("complete", lease, intended: ["completed"], Statements.complete, [
+        try await fencedWrite("complete", lease, intended: [.completed], Statements.complete, [
             String(lease.taskID), String(lease.fence), Self.storable(output.stdout), Self.storable(output.stderr),
             output.exitCode.map { String($0) }, String(output.truncated),
         ])
@@ -234,19 +233,19 @@ public final class TaskStore: Sendable {
     @discardableResult
     public func fail(_ lease: Lease, failure: TaskFailure, retryable: Bool, attempt: Int) async throws(StoreError) -> FailureDisposition {
         let delay = retryPolicy.delaySeconds(afterAttempt: attempt)
-        let status = try await fencedWrite("fail", lease, intended: ["failed", "pending"], Statements.fail, [
+        let status = try await fencedWrite("fail", lease, intended: [.failed, .pending], Statements.fail, [
             String(lease.taskID), String(lease.fence), String(retryable), String(delay),
-            failure.kind, Self.storable(failure.detail), Self.storable(failure.output.stdout),
+            failure.kind.rawValue, Self.storable(failure.detail), Self.storable(failure.output.stdout),
             Self.storable(failure.output.stderr), failure.output.exitCode.map { String($0) },
             String(failure.output.truncated),
         ])
-        return status == "pending" ? .retryScheduled(afterSeconds: delay) : .failed
+        return status == .pending ? .retryScheduled(afterSeconds: delay) : .failed
     }
 
     /// Hands a held task back to the queue (on shutdown). With `refundAttempt` the attempt is
     /// not counted, for a task that never started running.
     public func requeue(_ lease: Lease, refundAttempt: Bool) async throws(StoreError) {
-        try await fencedWrite("requeue", lease, intended: ["pending"], Statements.requeue, [
+        try await fencedWrite("requeue", lease, intended: [.pending], Statements.requeue, [
             String(lease.taskID), String(lease.fence), String(refundAttempt),
         ])
     }
@@ -256,13 +255,13 @@ public final class TaskStore: Sendable {
     /// with the connection (then it is run once more on a fresh connection to find out).
     @discardableResult
     private func fencedWrite(
-        _ operation: String, _ lease: Lease, intended: Set<String>, _ sql: String, _ parameters: [String?]
-    ) async throws(StoreError) -> String {
+        _ operation: String, _ lease: Lease, intended: Set<TaskState>, _ sql: String, _ parameters: [String?]
+    ) async throws(StoreError) -> TaskState {
         var afterRetry = false
         while true {
             do {
                 let written = try await run(operation, idempotent: false) { connection throws(StoreError) in
-                    try connection.execute(sql, parameters).rows.first?[0] ?? nil
+                    try connection.execute(sql, parameters).decoded(operation).first?.required("status", as: TaskState.self)
                 }
                 if let written { return written }
             } catch let error where error.isConnectionFailure && !afterRetry {
@@ -273,7 +272,9 @@ public final class TaskStore: Sendable {
                 continue
             }
             let holding = try await inspect(lease)
-            if afterRetry, holding.fence == lease.fence, intended.contains(holding.status) { return holding.status }
+            if afterRetry, holding.fence == lease.fence, let state = TaskState(rawValue: holding.status), intended.contains(state) {
+                return state
+            }
             throw holding.loss(of: lease)
         }
     }
@@ -283,22 +284,25 @@ public final class TaskStore: Sendable {
         let rows = try await run("inspect", idempotent: true) { connection throws(StoreError) in
             try connection.execute(Statements.inspect, [String(lease.taskID)])
         }
-        guard !rows.rows.isEmpty else { throw .notFound(taskID: lease.taskID) }
-        return Holding(
-            status: rows.value(0, "status") ?? "?",
-            fence: Int64(rows.value(0, "fence") ?? "") ?? -1,
-            holder: rows.value(0, "worker_id") ?? "nobody")
+        guard let row = rows.decoded("inspect task \(lease.taskID)").first else { throw .notFound(taskID: lease.taskID) }
+        return Holding(status: try row.required("status"), fence: try row.required("fence"), holder: try row.optional("worker_id"))
     }
 
+    /// Who holds a task now. `status` is the stored text, read as is: a task that another tool
+    /// moved to a status this version does not know is still reported as a lost lease.
     private struct Holding {
         var status: String
         var fence: Int64
-        var holder: String
+        var holder: String?
 
         func loss(of lease: Lease) -> StoreError {
-            let detail = fence == lease.fence
-                ? "the task is \(status), no longer running under this lease"
-                : "the task is \(status) under fencing token \(fence), held by \(holder)"
+            let detail = if fence == lease.fence {
+                "the task is \(status), no longer running under this lease"
+            } else if let holder {
+                "the task is \(status) under fencing token \(fence), held by \(holder)"
+            } else {
+                "the task is \(status) under fencing token \(fence), held by nobody"
+            }
             return .leaseLost(taskID: lease.taskID, fence: lease.fence, detail: detail)
         }
     }
@@ -328,9 +332,9 @@ public final class TaskStore: Sendable {
             let rows = try await run("take back leases", idempotent: true) { connection throws(StoreError) in
                 try connection.execute(sql, parameters)
             }
-            for row in rows.rows {
-                guard let id = row[0].flatMap(Int64.init) else { continue }
-                if row[1] == "failed" { report.failed.append(id) } else { report.requeued.append(id) }
+            for row in rows.decoded("take back leases") {
+                let id: Int64 = try row.required("id")
+                if try row.required("status", as: TaskState.self) == .failed { report.failed.append(id) } else { report.requeued.append(id) }
             }
             if rows.rows.count < 1000 { break }
         }
@@ -347,27 +351,26 @@ public final class TaskStore: Sendable {
         let rows = try await run("read task", idempotent: true) { connection throws(StoreError) in
             try connection.execute(Statements.task, [String(id)])
         }
-        guard !rows.rows.isEmpty else { return nil }
-        func text(_ column: String) -> String? { rows.value(0, column) }
+        guard let row = rows.decoded("read task \(id)").first else { return nil }
         return TaskRecord(
-            id: id,
-            name: text("name") ?? "",
-            status: text("status") ?? "",
-            priority: Int(text("priority") ?? "") ?? 0,
-            payloadJSON: text("payload") ?? "null",
-            output: text("output"),
-            stderr: text("stderr"),
-            exitCode: text("exit_code").flatMap(Int32.init),
-            error: text("error"),
-            lastError: text("last_error"),
-            attempts: Int(text("attempts") ?? "") ?? 0,
-            maxAttempts: Int(text("max_attempts") ?? "") ?? 0,
-            fence: Int64(text("fence") ?? "") ?? 0,
-            workerID: text("worker_id"),
-            created: Self.rfc3339(text("created")) ?? "",
-            started: Self.rfc3339(text("started")),
-            finished: Self.rfc3339(text("finished")),
-            outputTruncated: text("output_truncated") == "t")
+            id: try row.required("id"),
+            name: try row.required("name"),
+            status: try row.required("status"),
+            priority: try row.required("priority"),
+            payloadJSON: try row.required("payload"),
+            output: try row.optional("output"),
+            stderr: try row.optional("stderr"),
+            exitCode: try row.optional("exit_code"),
+            error: try row.optional("error"),
+            lastError: try row.optional("last_error"),
+            attempts: try row.required("attempts"),
+            maxAttempts: try row.required("max_attempts"),
+            fence: try row.required("fence"),
+            workerID: try row.optional("worker_id"),
+            created: Self.rfc3339(try row.required("created")),
+            started: try row.optional("started", as: String.self).map(Self.rfc3339),
+            finished: try row.optional("finished", as: String.self).map(Self.rfc3339),
+            outputTruncated: try row.required("output_truncated"))
     }
 
     /// Queue depth by status, and throughput and latency over the last `windowSeconds`.
@@ -375,15 +378,24 @@ public final class TaskStore: Sendable {
         let (counts, window) = try await run("statistics", idempotent: true) { connection throws(StoreError) in
             (try connection.execute(Statements.countsByStatus), try connection.execute(Statements.window, [String(windowSeconds)]))
         }
-        var byStatus: [String: Int] = ["pending": 0, "running": 0, "completed": 0, "failed": 0]
-        for row in counts.rows { if let status = row[0] { byStatus[status] = Int(row[1] ?? "") ?? 0 } }
+        var byStatus = Dictionary(uniqueKeysWithValues: TaskState.allCases.filter(\.isWrittenByContinuum).map { ($0, 0) })
+        var others: [String: Int] = [:]
+        for row in counts.decoded("count tasks by status") {
+            let status: String = try row.required("status")
+            let count: Int = try row.required("n")
+            if let state = TaskState(rawValue: status) { byStatus[state] = count } else { others[status] = count }
+        }
+        guard let window = window.decoded("measure the recent window").first else {
+            throw .malformedRow(statement: "measure the recent window", column: "n", problem: "is missing: the answer has no row")
+        }
         return QueueStatistics(
             countsByStatus: byStatus,
+            otherStatuses: others,
             windowSeconds: windowSeconds,
-            finishedInWindow: Int(window.value(0, "n") ?? "") ?? 0,
-            latencyP50: window.value(0, "p50").flatMap(Double.init),
-            latencyP95: window.value(0, "p95").flatMap(Double.init),
-            latencyP99: window.value(0, "p99").flatMap(Double.init))
+            finishedInWindow: try window.required("n"),
+            latencyP50: try window.optional("p50"),
+            latencyP95: try window.optional("p95"),
+            latencyP99: try window.optional("p99"))
     }
 
     /// The work at each priority: how many of the first `limit` pending tasks (in claim order)
@@ -393,12 +405,9 @@ public final class TaskStore: Sendable {
         let rows = try await run("work sample", idempotent: true) { connection throws(StoreError) in
             try connection.execute(Statements.workSample, [String(limit), Self.seconds(window)])
         }
-        return try rows.rows.map { row throws(StoreError) in
-            guard row.count == 3, let priority = row[0].flatMap(Int.init), let pending = row[1].flatMap(Int.init),
-                  let finished = row[2].flatMap(Int.init) else {
-                throw .database(sqlState: "XX000", message: "the work sample answered a malformed row: \(row)")
-            }
-            return PriorityWork(priority: priority, pending: pending, recentlyFinished: finished)
+        return try rows.decoded("sample the work").map { row throws(StoreError) in
+            PriorityWork(priority: try row.required("priority"), pending: try row.required("pending"),
+                         recentlyFinished: try row.required("finished"))
         }
     }
 
@@ -414,6 +423,16 @@ public final class TaskStore: Sendable {
         try await run("execute", idempotent: false) { connection throws(StoreError) in
             try connection.execute(sql, parameters).rows
         }
+    }
+
+    /// Runs one statement like `execute` and returns its rows to be read by column name
+    /// (`PGRow.required`), which throws on a missing or malformed column; errors name the
+    /// statement by its first line.
+    public func query(_ sql: String, _ parameters: [String?] = []) async throws(StoreError) -> [PGRow] {
+        let name = sql.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? sql
+        return try await run("query", idempotent: false) { connection throws(StoreError) in
+            try connection.execute(sql, parameters)
+        }.decoded("'\(name.prefix(80))'")
     }
 
     // MARK: Plumbing
@@ -452,8 +471,8 @@ public final class TaskStore: Sendable {
     }
 
     /// `2026-11-25 11:31:52.123+00` (PostgreSQL, TimeZone UTC) to `2026-11-25T11:31:52.123Z`.
-    static func rfc3339(_ text: String?) -> String? {
-        guard var text else { return nil }
+    static func rfc3339(_ text: String) -> String {
+        var text = text
         if let space = text.firstIndex(of: " ") { text.replaceSubrange(space...space, with: "T") }
         if text.hasSuffix("+00") { text.removeLast(3); text += "Z" }
         return text

@@ -1,5 +1,7 @@
 import ChaosKit
 import Foundation
+import Store
+import TaskModel
 import TestSupport
 
 extension ChaosRun {
@@ -97,13 +99,11 @@ extension ChaosRun {
         return Task { InjectedFault(fault: fault, node: nil, start: start, end: Self.now(), note: "no busy sandbox within 5 s; nothing killed") }
     }
 
-    /// The leases `node` holds now: task id → fence.
+    /// The leases `node` holds now: task id → fence; none when the database does not answer.
     func leases(of node: String) async -> [Int64: Int64] {
-        let rows = (try? await store.execute("SELECT id, fence FROM tasks WHERE status = 'running' AND worker_id = $1", [node])) ?? []
-        return Dictionary(rows.compactMap { row in
-            guard let id = row[0].flatMap({ Int64($0) }), let fence = row[1].flatMap({ Int64($0) }) else { return nil }
-            return (id, fence)
-        }, uniquingKeysWith: { first, _ in first })
+        let leases = try? await store.query("SELECT id, fence FROM tasks WHERE status = 'running' AND worker_id = $1", [node])
+            .map { row throws(StoreError) in (try row.required("id", as: Int64.self), try row.required("fence", as: Int64.self)) }
+        return Dictionary(leases ?? [], uniquingKeysWith: { first, _ in first })
     }
 
     /// Starts watching `held` now: the task ends with the seconds from `start` until every
@@ -114,15 +114,23 @@ extension ChaosRun {
             guard !held.isEmpty else { return nil }
             let ids = "{" + held.keys.map(String.init).joined(separator: ",") + "}"
             let recovered = await eventually(within: .seconds(90)) {
-                guard let rows = try? await self.store.execute(
-                    "SELECT id, fence, status FROM tasks WHERE id = ANY($1::int8[])", [ids]) else { return false }
-                let stillHeld = rows.filter { row in
-                    row[2] == "running" && row[0].flatMap({ Int64($0) }).flatMap({ held[$0] }) == row[1].flatMap({ Int64($0) })
-                }.count
+                guard let rows = try? await self.store.query(
+                    "SELECT id, fence, status FROM tasks WHERE id = ANY($1::int8[])", [ids]),
+                    let stillHeld = try? Self.stillHeld(held, in: rows)
+                else { return false }
                 return firstOnly ? stillHeld < held.count : stillHeld == 0
             }
             return recovered ? Self.now() - start : nil
         }
+    }
+
+    /// How many of `held` (task id → fence) `rows` (id, fence, status) show running under the same fence.
+    private static func stillHeld(_ held: [Int64: Int64], in rows: [PGRow]) throws(StoreError) -> Int {
+        var count = 0
+        for row in rows where try row.required("status", as: TaskState.self) == .running {
+            if held[try row.required("id")] == (try row.required("fence", as: Int64.self)) { count += 1 }
+        }
+        return count
     }
 
     /// The fault as injected, once its recovery is known; `end` (the heal) is now.

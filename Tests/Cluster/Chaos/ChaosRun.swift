@@ -231,15 +231,16 @@ final class ChaosRun: Sendable {
     }
 
     private func finalTasks() async throws -> [FinalTask] {
-        try await store.execute("""
+        try await store.query("""
             SELECT id, name, status, attempts, max_attempts, fence, worker_id, error, output,
-                   extract(epoch FROM created), extract(epoch FROM finished)
+                   extract(epoch FROM created) AS created, extract(epoch FROM finished) AS finished
             FROM tasks WHERE name LIKE 'chaos-%' ORDER BY id
-            """).map { row in
+            """).map { row throws(StoreError) in
             FinalTask(
-                id: Int64(row[0] ?? "") ?? -1, name: row[1] ?? "", status: row[2] ?? "", attempts: Int(row[3] ?? "") ?? -1,
-                maxAttempts: Int(row[4] ?? "") ?? -1, fence: Int64(row[5] ?? "") ?? -1, workerID: row[6], error: row[7],
-                output: row[8], created: Double(row[9] ?? "") ?? 0, finished: row[10].flatMap { Double($0) })
+                id: try row.required("id"), name: try row.required("name"), status: try row.required("status"),
+                attempts: try row.required("attempts"), maxAttempts: try row.required("max_attempts"),
+                fence: try row.required("fence"), workerID: try row.optional("worker_id"), error: try row.optional("error"),
+                output: try row.optional("output"), created: try row.required("created"), finished: try row.optional("finished"))
         }
     }
 

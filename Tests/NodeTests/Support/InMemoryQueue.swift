@@ -1,13 +1,14 @@
 import Node
 import Store
 import Synchronization
+import TaskModel
 
 /// A queue in memory with the database's rules (fenced writes, leases, recovery) and faults a
 /// test turns on: a database away, or a write that errs. In-process tests of `Node` only.
 final class InMemoryQueue: TaskQueue {
     struct Row: Sendable, Equatable {
         var task: ClaimedTask
-        var status = "pending"
+        var status = TaskState.pending
         var worker: String?
         var leaseExpires: ContinuousClock.Instant?
         var output: TaskOutput?
@@ -60,7 +61,7 @@ final class InMemoryQueue: TaskQueue {
     func steal(_ id: Int64) {
         state.withLock {
             $0.rows[id]?.task.lease.fence += 1
-            $0.rows[id]?.status = "pending"
+            $0.rows[id]?.status = .pending
         }
     }
 
@@ -70,11 +71,11 @@ final class InMemoryQueue: TaskQueue {
         try state.withLock { (state: inout State) throws(StoreError) -> [ClaimedTask] in
             state.calls.append(.claim(priorities))
             guard !state.away else { throw .unavailable("the in-memory database is away") }
-            let ids = state.rows.values.filter { $0.status == "pending" && priorities.contains($0.task.priority) }
+            let ids = state.rows.values.filter { $0.status == .pending && priorities.contains($0.task.priority) }
                 .sorted { ($0.task.priority, $0.task.lease.taskID) < ($1.task.priority, $1.task.lease.taskID) }
                 .prefix(limit).map(\.task.lease.taskID)
             return ids.map { id in
-                state.rows[id]!.status = "running"
+                state.rows[id]!.status = .running
                 state.rows[id]!.worker = worker
                 state.rows[id]!.task.lease.fence += 1
                 state.rows[id]!.task.attempt += 1
@@ -97,7 +98,7 @@ final class InMemoryQueue: TaskQueue {
     }
 
     func complete(_ lease: Lease, output: TaskOutput) async throws(StoreError) {
-        try write(.complete(lease), lease) { $0.status = "completed"; $0.output = output }
+        try write(.complete(lease), lease) { $0.status = .completed; $0.output = output }
     }
 
     func fail(_ lease: Lease, failure: TaskFailure, retryable: Bool, attempt: Int) async throws(StoreError) -> FailureDisposition {
@@ -105,10 +106,10 @@ final class InMemoryQueue: TaskQueue {
         try write(.fail(lease), lease) { row in
             row.failure = failure
             if retryable && row.task.attempt < row.task.maxAttempts {
-                row.status = "pending"
+                row.status = .pending
                 disposition = .retryScheduled(afterSeconds: 0)
             } else {
-                row.status = "failed"
+                row.status = .failed
             }
         }
         return disposition
@@ -116,7 +117,7 @@ final class InMemoryQueue: TaskQueue {
 
     func requeue(_ lease: Lease, refundAttempt: Bool) async throws(StoreError) {
         try write(.requeue(lease), lease) { row in
-            row.status = "pending"
+            row.status = .pending
             if refundAttempt { row.task.attempt -= 1 }
         }
     }
@@ -131,7 +132,7 @@ final class InMemoryQueue: TaskQueue {
 
     func workSample(limit: Int, window: Duration) async throws(StoreError) -> [PriorityWork] {
         let counts = state.withLock { state in
-            Dictionary(grouping: state.rows.values.filter { $0.status == "pending" }, by: \.task.priority).mapValues(\.count)
+            Dictionary(grouping: state.rows.values.filter { $0.status == .pending }, by: \.task.priority).mapValues(\.count)
         }
         return counts.keys.sorted().map { PriorityWork(priority: $0, pending: counts[$0]!) }
     }
@@ -143,7 +144,7 @@ final class InMemoryQueue: TaskQueue {
     // MARK: Rules
 
     private static func holds(_ lease: Lease, in state: State) -> Bool {
-        state.rows[lease.taskID].map { $0.status == "running" && $0.task.lease.fence == lease.fence } ?? false
+        state.rows[lease.taskID].map { $0.status == .running && $0.task.lease.fence == lease.fence } ?? false
     }
 
     private func write(_ call: Call, _ lease: Lease, _ change: (inout Row) -> Void) throws(StoreError) {
@@ -163,14 +164,14 @@ final class InMemoryQueue: TaskQueue {
         try state.withLock { (state: inout State) throws(StoreError) -> RecoveryReport in
             guard !state.away else { throw .unavailable("the in-memory database is away") }
             var report = RecoveryReport()
-            for (id, row) in state.rows where row.status == "running" && victim(row) {
+            for (id, row) in state.rows where row.status == .running && victim(row) {
                 state.rows[id]!.task.lease.fence += 1
                 state.rows[id]!.leaseExpires = nil
                 if row.task.attempt < row.task.maxAttempts {
-                    state.rows[id]!.status = "pending"
+                    state.rows[id]!.status = .pending
                     report.requeued.append(id)
                 } else {
-                    state.rows[id]!.status = "failed"
+                    state.rows[id]!.status = .failed
                     report.failed.append(id)
                 }
             }

@@ -1,6 +1,7 @@
 import Node
 import Sandbox
 import Synchronization
+import TaskModel
 
 /// A runner whose tasks do what their code says, with no sandbox: `exit N` ends at once with
 /// that exit code (0: completed), `sleep S` runs S seconds unless cancelled (as the pool
@@ -44,7 +45,7 @@ final class ScriptedRunner: TaskRunner {
         case ("crash", _):
             throw SandboxError.startFailed("the scripted runtime crashed")
         default:
-            return ExecutionResult(status: .failed, errorKind: .sandbox, exitCode: nil, stdout: "", stderr: "",
+            return ExecutionResult(.failed(.sandbox), exitCode: nil, stdout: "", stderr: "",
                                    outputTruncated: false, detail: "the scripted runner cannot read \(task.code)", duration: .zero)
         }
     }
@@ -56,7 +57,6 @@ final class ScriptedRunner: TaskRunner {
     func shutdown() async { state.withLock { $0.isShutDown = true } }
 
     private static func result(exitCode: Int32) -> ExecutionResult {
-        ExecutionResult(status: exitCode == 0 ? .completed : .failed, errorKind: exitCode == 0 ? nil : .exitCode,
-                        exitCode: exitCode, stdout: "out", stderr: "", outputTruncated: false, detail: nil, duration: .zero)
+        ExecutionResult(exitCode == 0 ? .completed : .failed(.exitCode), exitCode: exitCode, stdout: "out", stderr: "", outputTruncated: false, detail: nil, duration: .zero)
     }
 }

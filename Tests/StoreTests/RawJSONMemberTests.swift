@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Node
+@testable import Store
 
 @Suite("The payload's text as sent in POST /tasks")
 struct RawJSONMemberTests {

@@ -2,7 +2,6 @@ import Foundation
 @testable import Store
 import TaskModel
 import Testing
-@testable import Node
 
 @Suite("Task JSON")
 struct TaskJSONTests {

@@ -3,12 +3,12 @@ import Foundation
 /// The text of one member of a JSON object exactly as it was sent. Decoding and re-encoding a
 /// value (JSONSerialization) reorders its keys and prints its numbers anew (`1e20` comes out
 /// as an integer), so `POST /tasks` takes the payload's text from the request body instead.
-enum RawJSONMember {
+public enum RawJSONMember {
     /// The text of the value of the top-level member `name` of the JSON object in `body`,
     /// without the whitespace around it; nil when there is no such member. `body` must already
     /// have parsed as a JSON object (UTF-8, with or without a byte order mark).
     /// Throws when the member is given more than once: which one a decoder keeps is not defined.
-    static func value(of name: String, in body: Data) throws(RequestError) -> String? {
+    public static func value(of name: String, in body: Data) throws(RequestError) -> String? {
         let bytes = [UInt8](body)
         var scanner = Scanner(bytes: bytes)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { scanner.index = 3 }

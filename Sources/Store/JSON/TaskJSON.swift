@@ -1,5 +1,5 @@
 import Foundation
-import Store
+import TaskModel
 
 /// Task records and requests as JSON (CONVENTIONS.md: "A task as the outside world sees it").
 public enum TaskJSON {

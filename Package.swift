@@ -93,6 +93,8 @@ let package = Package(
             dependencies: [
                 "Store",
                 "Sandbox",
+                "Settings",
+                "TaskModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Store
+import TaskModel
 
 /// Submit → completed through running nodes: how fast a cluster drains a backlog.
 struct Throughput: AsyncParsableCommand {
@@ -21,7 +22,7 @@ struct Throughput: AsyncParsableCommand {
             """, [code, String(tasks)])
         try await EndToEnd.waitUntilFinished(store, count: tasks)
         let elapsed = (ContinuousClock.now - started).seconds
-        let failed = try await EndToEnd.integer(store, "SELECT count(*) FROM tasks WHERE status <> 'completed'")
+        let failed = try await EndToEnd.integer(store, "SELECT count(*) FROM tasks WHERE status <> '\(TaskState.completed.rawValue)'")
         guard failed == 0 else { throw ValidationError("\(failed) tasks did not complete") }
         print(String(format: "%.1f", Double(tasks) / elapsed))
     }
@@ -52,7 +53,7 @@ struct Latency: AsyncParsableCommand {
         try await EndToEnd.waitUntilFinished(store, count: count)
         let rows = try await store.execute("""
             SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM finished - created) * 1000)::text,
-                   count(*) FILTER (WHERE status <> 'completed')
+                   count(*) FILTER (WHERE status <> '\(TaskState.completed.rawValue)')
             FROM tasks
             """)
         guard rows.first?[1] == "0" else { throw ValidationError("some tasks did not complete") }
@@ -96,7 +97,7 @@ enum EndToEnd {
     }
 
     static func waitUntilFinished(_ store: TaskStore, count: Int) async throws {
-        while try await integer(store, "SELECT count(*) FROM tasks WHERE status IN ('completed', 'failed')") < count {
+        while try await integer(store, "SELECT count(*) FROM tasks WHERE status IN ('\(TaskState.completed.rawValue)', '\(TaskState.failed.rawValue)')") < count {
             try await Task.sleep(for: .milliseconds(20))
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sandbox
+import Settings
 
 /// `scripts/bench-sandbox`: a trivial script (print the payload) through warm pools, pooled and
 /// strict, one and two at a time, beside the floor of spawning a bare `/usr/bin/python3 -I -c` at
@@ -21,7 +22,7 @@ struct SandboxBench: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "continuum.bench") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = ProcessInfo.processInfo.environment["CONTINUUM_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        logger.logLevel = try EnvironmentReader(ProcessInfo.processInfo.environment).choice(.logLevel) ?? .warning
         // Each mode's pool takes its own node id (SandboxBenchmark names them).
         let base = try SandboxConfiguration.fromEnvironment(ProcessInfo.processInfo.environment, nodeID: "bench\(getpid())")
         let benchmark = SandboxBenchmark(base: base, tasks: tasks, logger: logger)
@@ -113,7 +114,7 @@ struct SandboxBenchmark: Sendable {
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for worker in 0..<parallel {
                 group.addTask {
-                    try await Self.onThread {
+                    try await Blocking.run {
                         var out: [Double] = []
                         for i in 0..<per {
                             let t = ContinuousClock.now
@@ -131,15 +132,6 @@ struct SandboxBenchmark: Sendable {
         }
         return summarize("bare python3 -I -c spawn", parallel: parallel, latencies: latencies,
                          wall: Self.seconds(ContinuousClock.now - started))
-    }
-
-    /// Runs `body` on a new thread and resumes with its result.
-    private static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try body() }) }
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
     }
 
     private func configuration(strict: Bool, slots: Int, tag: String) -> SandboxConfiguration {

@@ -106,7 +106,7 @@ public final class Node: Service, Sendable {
         logger[metadataKey: "task_id"] = "\(task.lease.taskID)"
         logger[metadataKey: "fence"] = "\(task.lease.fence)"
         logger[metadataKey: "attempt"] = "\(task.attempt)"
-        logger.event(.started, level: .debug, "task started")
+        logger.event(.started, of: task, level: .debug, "task started")
         let timeout = task.timeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) } ?? configuration.taskTimeout
         let spec = TaskSpec(id: String(task.lease.taskID), code: task.code, payloadJSON: task.payloadJSON, timeout: timeout)
         let began = ContinuousClock.now
@@ -120,7 +120,7 @@ public final class Node: Service, Sendable {
         }
         switch (await running.stopReason(of: task.lease.taskID), outcome) {
         case (.leaseLost, _):
-            logger.event(.leaseLost, level: .warning, "lease lost while running; the sandbox was killed and nothing is written")
+            logger.event(.leaseLost, of: task, level: .warning, "lease lost while running; the sandbox was killed and nothing is written")
             metrics.leaseLost()
         case (_, let outcome?):
             await resultWriter.record(outcome, for: task, after: ContinuousClock.now - began, logger: logger)

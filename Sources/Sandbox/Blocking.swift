@@ -2,9 +2,9 @@ import Foundation
 
 /// Runs blocking work (process spawning, waitpid, pipe and file I/O) on a thread of its own, so that
 /// Swift's cooperative pool (two threads on a two-core machine) never waits on the kernel.
-enum Blocking {
+public enum Blocking {
     /// Runs `body` on a new thread and resumes with its result.
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             detach { continuation.resume(with: Result { try body() }) }
         }

@@ -13,3 +13,8 @@ public struct EnvironmentVariable: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { name }
 }
+
+extension EnvironmentVariable {
+    /// The least severe level a command logs (`trace` … `critical`): read by every executable.
+    public static let logLevel = EnvironmentVariable("CONTINUUM_LOG_LEVEL")
+}

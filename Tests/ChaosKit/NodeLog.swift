@@ -1,3 +1,4 @@
+import Foundation
 import TaskEvents
 
 /// What a node's log says happened to one attempt of a task.
@@ -29,22 +30,19 @@ public enum NodeLog {
         log.split(separator: "\n").compactMap { event(in: $0) }
     }
 
-    /// The task event of one log line, or nil.
+    /// The task event of one log line, or nil: its last `event=` record (see `TaskEventRecord`
+    /// for why the last one is the node's own) and its `node_id`, which also sorts after every
+    /// free-text key.
     public static func event(in line: Substring) -> TaskEvent? {
-        guard let marker = line.range(of: " [Node] ") else { return nil }
+        guard let marker = line.range(of: " [Node] ", options: .backwards) else { return nil }
         let fields = metadata(in: line[..<marker.lowerBound])
-        guard let kind = fields[TaskEventKind.metadataKey].flatMap(TaskEventKind.init(rawValue:)),
-              let node = fields["node_id"], let task = fields["task_id"].flatMap({ Int64($0) }),
-              let fence = fields["fence"].flatMap({ Int64($0) }), let attempt = fields["attempt"].flatMap({ Int($0) })
-        else { return nil }
-        return TaskEvent(kind: kind, node: node, taskID: task, fence: fence, attempt: attempt)
+        guard let record = fields[TaskEventKind.metadataKey].flatMap({ TaskEventRecord(Substring($0)) }),
+              let node = fields["node_id"] else { return nil }
+        return TaskEvent(kind: record.kind, node: node, taskID: record.taskID, fence: record.fence, attempt: record.attempt)
     }
 
-    /// The `key=value` words of a line's metadata part. Values with spaces are cut at the space,
-    /// which is enough for the ids and numbers read here. The last occurrence of a key wins:
-    /// the keys are printed in sorted order and every free-text one (`delay_s`, `detail`,
-    /// `error`) sorts before `event`, `fence`, `node_id` and `task_id`, so text inside such a
-    /// value that looks like one of those keys comes before the real one.
+    /// The `key=value` words of a line. Values with spaces are cut at the space, which is enough
+    /// for the one-word records and ids read here. The last occurrence of a key wins.
     private static func metadata(in text: Substring) -> [String: String] {
         var fields: [String: String] = [:]
         for word in text.split(separator: " ") {

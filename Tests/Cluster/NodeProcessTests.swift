@@ -415,8 +415,11 @@ struct NodeProcessTests {
         try await hostileCasesViaSubmit(harness: Self.sharedHarness, arguments: ["--cases", cases])
     }
 
-    /// The shared folder's harness, beside the repository when CI provides it.
-    static let sharedHarness = TestDatabase.repository.deletingLastPathComponent().appendingPathComponent("shared/redteam/run.py").path
+    /// The shared folder's harness: `CONTINUUM_SHARED` (as `scripts/redteam` reads it), else
+    /// beside the repository, where CI provides it.
+    static let sharedHarness = (ProcessInfo.processInfo.environment["CONTINUUM_SHARED"].map { URL(fileURLWithPath: $0) }
+        ?? TestDatabase.repository.deletingLastPathComponent().appendingPathComponent("shared"))
+        .appendingPathComponent("redteam/run.py").path
 
     private func hostileCasesViaSubmit(harness: String, arguments: [String]) async throws {
         let database = try await TestDatabase.make()

@@ -13,8 +13,9 @@ A case is a Python file whose leading comment lines are its header. Keys:
   # max_output_bytes: N      stored stdout plus stderr must not exceed N bytes
   # forbid_in_output: TEXT   TEXT must not appear in stdout or stderr (repeatable)
   # stdout_json_equals_payload: true   stdout parses as JSON equal to the payload
-An unknown key, a malformed value or a `next:` that does not exist fails the case: a header the
-harness cannot read would otherwise check nothing.
+An unknown key, a malformed value, a `next:` that does not exist, or a key that only the first case
+of a chain can use (payload, payload_size_bytes, timeout, max_seconds) on a later one fails the
+case: a header the harness cannot read or use would otherwise check nothing.
 
 Whatever the cases did, a last task (health.py beside this file) must still run in the slot.
 
@@ -48,6 +49,10 @@ KEYS = {
     "max_output_bytes": int,
     "stdout_json_equals_payload": lambda v: _one_of(v, ("true",)) == "true",
 }
+
+
+# Keys that belong to a whole chain, so only its first case may carry them.
+CHAIN_KEYS = {"payload", "payload_size_bytes", "timeout", "max_seconds"}
 
 
 class HeaderError(Exception):
@@ -184,7 +189,7 @@ def judge(spec, result, payload, elapsed):
     err = result.get("stderr") or ""
     status = result.get("status")
     lines = out.splitlines()
-    escaped = [line for line in lines if line.startswith("ESCAPED")]
+    escaped = [line for line in lines + err.splitlines() if line.startswith("ESCAPED")]
     if escaped:
         problems.append("the script reports: " + escaped[0][:300])
     if status not in ("completed", "failed"):
@@ -222,6 +227,7 @@ def self_test():
     ok = {"status": "completed", "output": "fine\n", "stderr": "", "exit_code": 0}
     failing = [
         (base, {**ok, "output": "ESCAPED read the host\n"}),
+        (base, {**ok, "stderr": "ESCAPED wrote the host\n"}),
         (base, {**ok, "status": "running"}),
         ({**base, "expect": "blocked"}, ok),
         ({**base, "expect": "failed"}, ok),
@@ -264,6 +270,10 @@ def chains(dirs, only, skip):
         while "next" in chain[-1][1]:
             following = os.path.join(os.path.dirname(path), chain[-1][1]["next"])
             chain.append((following, cases.get(following) or read_header(following)))
+            unused = CHAIN_KEYS & chain[-1][1].keys()
+            if unused:
+                raise HeaderError(f"{os.path.basename(following)}: {', '.join(sorted(unused))} only apply to "
+                                  f"the first case of a chain ({name})")
         yield chain
 
 

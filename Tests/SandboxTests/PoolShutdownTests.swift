@@ -18,12 +18,14 @@ struct PoolShutdownTests {
         let id: String
         let journal: Journal
         let stopping: Duration
+        let running: Duration
         private let runs = Mutex(0)
 
-        init(id: String, journal: Journal, stopping: Duration) {
+        init(id: String, journal: Journal, stopping: Duration, running: Duration = .zero) {
             self.id = id
             self.journal = journal
             self.stopping = stopping
+            self.running = running
         }
 
         var tasksRun: Int { runs.withLock { $0 } }
@@ -31,6 +33,7 @@ struct PoolShutdownTests {
 
         func run(_ task: TaskSpec) async throws -> ExecutionResult {
             runs.withLock { $0 += 1 }
+            try? await Task.sleep(for: running)
             return ExecutionResult(.completed, exitCode: 0, stdout: "", stderr: "",
                                    outputTruncated: false, detail: nil, duration: .zero)
         }
@@ -46,15 +49,22 @@ struct PoolShutdownTests {
     final class RecordingBackend: SandboxBackend {
         let journal: Journal
         let started = Mutex(0)
+        /// How long the n-th start (from 1) takes and how long its sandbox's tasks run.
+        let starting: @Sendable (Int) -> (start: Duration, run: Duration)
 
-        init(journal: Journal) { self.journal = journal }
+        init(journal: Journal, starting: @escaping @Sendable (Int) -> (start: Duration, run: Duration) = { _ in (.zero, .zero) }) {
+            self.journal = journal
+            self.starting = starting
+        }
 
         func prepare() async throws {}
 
         func startSandbox(slot: Int, onExit: @escaping @Sendable (String) -> Void) async throws -> any SandboxInstance {
             let number = started.withLock { $0 += 1; return $0 }
-            // The first one, recycled after its task, takes longest to go.
-            return SlowSandbox(id: "s\(number)", journal: journal, stopping: .milliseconds(number == 1 ? 800 : 50))
+            let (start, run) = starting(number)
+            try? await Task.sleep(for: start)
+            // The first one takes longest to go.
+            return SlowSandbox(id: "s\(number)", journal: journal, stopping: .milliseconds(number == 1 ? 800 : 50), running: run)
         }
 
         func shutdown() async { journal.note("host released") }
@@ -74,5 +84,23 @@ struct PoolShutdownTests {
         let entries = journal.all
         #expect(entries.last == "host released", "\(entries)")
         #expect(entries.contains("terminated s1"), "\(entries)")
+    }
+
+    @Test("a task that ends while shutdown waits for a starting sandbox has its sandbox stopped too, before the host is released")
+    func sandboxReleasedDuringShutdownIsStopped() async throws {
+        let journal = Journal()
+        var configuration = SandboxConfiguration(nodeID: "pool-shutdown-release")
+        configuration.slots = 2
+        // The first sandbox is quick to start and runs its task 300 ms; the second takes 800 ms to start.
+        let backend = RecordingBackend(journal: journal) { $0 == 1 ? (.zero, .milliseconds(300)) : (.milliseconds(800), .zero) }
+        let pool = try await SandboxPool(configuration: configuration, backend: backend, logger: Logger(label: "pool"))
+        try await pool.start()
+        let task = Task { try await pool.run(TaskSpec(id: "1", code: "pass", timeout: .seconds(5))) }
+        try await Task.sleep(for: .milliseconds(100))
+        await pool.shutdown()
+        _ = try? await task.value
+        let entries = journal.all
+        #expect(entries.last == "host released", "\(entries)")
+        #expect(entries.contains("terminated s1"), "the sandbox released during shutdown was left running: \(entries)")
     }
 }

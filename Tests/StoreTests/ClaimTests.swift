@@ -109,6 +109,20 @@ struct ClaimTests {
         #expect((orphan.first?[2] ?? nil)?.contains("code") == true)
     }
 
+    @Test("rows written by hand with a timeout that is no number of seconds (NaN, infinite, huge, zero) end invalid_task; the batch still runs", arguments: ["'NaN'", "'Infinity'", "1e300", "0", "-5"])
+    func unusableTimeoutIsRejected(timeout: String) async throws {
+        let database = try await TestDatabase.make()
+        let store = database.store()
+        let bad = try await store.submit(NewTask(name: "bad", code: "pass", priority: 0))
+        try await database.sql("UPDATE tasks SET timeout_seconds = \(timeout) WHERE id = \(bad)")
+        let good = try await store.submit(NewTask(name: "good", code: "pass", priority: 0))
+        let claimed = try await store.claim(upTo: 2, priorities: Self.everyPriority, leaseTTL: .seconds(30), worker: "w")
+        #expect(claimed.map(\.lease.taskID) == [good])
+        let row = try await database.sql("SELECT status, error, last_error FROM tasks WHERE id = \(bad)")
+        #expect(row.first?[0] == "failed" && row.first?[1] == "invalid_task", "\(row)")
+        #expect((row.first?[2] ?? nil)?.contains("timeout_seconds") == true, "\(row)")
+    }
+
     @Test("rows inserted with the older Go version's plain SQL are claimed like any other")
     func legacyInsertIsClaimable() async throws {
         let database = try await TestDatabase.make()

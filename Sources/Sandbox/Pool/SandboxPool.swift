@@ -62,6 +62,8 @@ public actor SandboxPool {
     private var reaper: Task<Void, Never>?
     /// Sandboxes being stopped (recycled, reaped, crashed): shutdown awaits them all.
     private var terminating: [String: Task<Void, Never>] = [:]
+    /// The sandboxes shutdown itself terminates (those warm or busy when it looked).
+    private var stoppedByShutdown: Set<String> = []
     private var counts = (started: 0, recycled: 0, crashed: 0, reaped: 0)
 
     /// A pool over `backend`, or over an `OCIBackend` made from `configuration` when nil (whose
@@ -124,13 +126,14 @@ public actor SandboxPool {
         let pending = Array(startTasks.values)
         for task in pending { await task.value }
         let all = warm.map(\.sandbox) + Array(busy.values)
+        stoppedByShutdown = Set(all.map(\.id))
         warm.removeAll()
         for sandbox in busy.values { sandbox.abort() }
         await withTaskGroup(of: Void.self) { group in
             for sandbox in all { group.addTask { await sandbox.terminate() } }
         }
         // Only once nothing runs any more is the host released (the node lock among it).
-        for retiring in Array(terminating.values) { await retiring.value }
+        while let retiring = terminating.values.first { await retiring.value }
         await backend.shutdown()
     }
 
@@ -177,8 +180,12 @@ public actor SandboxPool {
 
     private func release(_ sandbox: any SandboxInstance) {
         busy[sandbox.id] = nil
-        // Shutdown terminates every sandbox it found, the busy ones too.
-        guard !isShutDown else { return }
+        if isShutDown {
+            // Shutdown terminates the sandboxes it found; one released before it looked (while
+            // it waited for the starting ones) is stopped here, and shutdown awaits it.
+            if !stoppedByShutdown.contains(sandbox.id) { retire(sandbox) }
+            return
+        }
         if sandbox.isReusable, !configuration.strict, sandbox.tasksRun < configuration.maxTasksPerSandbox {
             offer(sandbox)
         } else {

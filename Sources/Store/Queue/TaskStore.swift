@@ -73,8 +73,8 @@ public final class TaskStore: Sendable {
         guard (1...1000).contains(task.maxAttempts) else {
             throw .invalidInput("max attempts must be from 1 to 1000, got \(task.maxAttempts)")
         }
-        if let timeout = task.timeoutSeconds, !(timeout > 0 && timeout <= 86_400) {
-            throw .invalidInput("the timeout must be more than 0 and at most 86400 seconds, got \(timeout)")
+        if let timeout = task.timeoutSeconds, !(timeout > 0 && timeout <= maxTimeoutSeconds) {
+            throw .invalidInput("the timeout must be more than 0 and at most \(Int(maxTimeoutSeconds)) seconds, got \(timeout)")
         }
     }
 
@@ -155,30 +155,41 @@ public final class TaskStore: Sendable {
         var rejected = 0
         for row in rows.decoded(statement) {
             let lease = Lease(taskID: try row.required("id"), fence: try row.required("fence"))
-            let payload: String = try row.required("payload")
-            guard let source: String = try row.optional("source") else {
+            // The claim has committed: a row that cannot run is failed on its own, and the rest
+            // of the batch still runs.
+            do throws(StoreError) {
+                claimed.append(try Self.runnable(row, lease: lease))
+            } catch .invalidInput(let detail) {
                 rejected += 1
-                await rejectInvalid(lease, detail: "the task's code row is missing (tasks.code is NULL or points nowhere)")
-                continue
-            }
-            guard let data = payload.data(using: .utf8),
-                  (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil
-            else {
+                await rejectInvalid(lease, detail: detail)
+            } catch {
                 rejected += 1
-                await rejectInvalid(lease, detail: "the task's payload cannot be decoded as JSON")
-                continue
+                await rejectInvalid(lease, detail: "the task's row cannot be read: \(error)")
             }
-            claimed.append(ClaimedTask(
-                lease: lease,
-                name: try row.required("name"),
-                code: source,
-                payloadJSON: payload,
-                priority: try row.required("priority"),
-                attempt: try row.required("attempts"),
-                maxAttempts: try row.required("max_attempts"),
-                timeoutSeconds: try row.optional("timeout_seconds")))
         }
         return (claimed, rejected)
+    }
+
+    /// The longest wall-clock limit a task may ask for: a day.
+    static let maxTimeoutSeconds = 86_400.0
+
+    /// A claimed row as a task to run; `.invalidInput` saying why it cannot run.
+    private static func runnable(_ row: PGRow, lease: Lease) throws(StoreError) -> ClaimedTask {
+        let payload: String = try row.required("payload")
+        guard let source: String = try row.optional("source") else {
+            throw .invalidInput("the task's code row is missing (tasks.code is NULL or points nowhere)")
+        }
+        guard let data = payload.data(using: .utf8),
+              (try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed)) != nil
+        else { throw .invalidInput("the task's payload cannot be decoded as JSON") }
+        let timeout: Double? = try row.optional("timeout_seconds")
+        if let timeout, !(timeout > 0 && timeout <= maxTimeoutSeconds) {
+            throw .invalidInput("the task's timeout_seconds \(timeout) is not a number of seconds above 0 and at most \(Int(maxTimeoutSeconds))")
+        }
+        return ClaimedTask(
+            lease: lease, name: try row.required("name"), code: source, payloadJSON: payload,
+            priority: try row.required("priority"), attempt: try row.required("attempts"),
+            maxAttempts: try row.required("max_attempts"), timeoutSeconds: timeout)
     }
 
     /// Fails an invalid claimed task. If that write fails the task stays running under this

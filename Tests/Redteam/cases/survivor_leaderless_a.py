@@ -1,5 +1,6 @@
 # expect: any
 # next: survivor_leaderless_b.py
+# payload: {"secret": "secret-of-task-b"}
 # Leaves behind the kinds of process a state-based clean-up misses: a thread group whose leader thread
 # has exited (it looks like a zombie), a stopped process, a non-dumpable process in a new session, and
 # one that keeps re-forking. Each watches for the next task's code and payload, and plants a module

@@ -1,5 +1,4 @@
 # expect: completed
-# payload: {"secret": "secret-of-task-b"}
 # Runs right after survivor_leaderless_a.py in the same slot: nothing of it may be left, alive, stopped
 # or half-dead, and nothing it planted may be imported.
 import os, sys, time

@@ -88,11 +88,12 @@ struct FencingTests {
         let database = try await TestDatabase.make()
         let store = database.store()
         _ = try await store.submit(NewTask(code: "pass"))
-        let task = try #require(try await store.claim(upTo: 1, priorities: any, leaseTTL: .milliseconds(300), worker: "a").first)
-        for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(150))
-            try await store.renew(task.lease, ttl: .milliseconds(300))
-        }
+        // Claimed for 2 s and renewed at once for a minute: the first expiry passes, on the
+        // database's clock, and the lease holds (however slow a loaded machine is in between,
+        // short of two seconds from claim to renewal).
+        let task = try #require(try await store.claim(upTo: 1, priorities: any, leaseTTL: .seconds(2), worker: "a").first)
+        try await store.renew(task.lease, ttl: .seconds(60))
+        try await Task.sleep(for: .milliseconds(2500))
         #expect(try await store.recoverExpired().isEmpty)
         try await store.complete(task.lease, output: TaskOutput(exitCode: 0))
     }

@@ -151,7 +151,7 @@ public final class Node: Service, Sendable {
 
     /// How often the work is sampled for the priority split, how many tasks of the queue's head
     /// and of the recently finished, and how far back "recently" goes.
-    static let workSampling = (period: Duration.seconds(1), tasks: 2000, window: Duration.seconds(60))
+    static let workSampling = (period: Duration.seconds(1), tasks: 500, window: Duration.seconds(60))
 
     /// Samples the work for the priority split (with gossip only: alone, this node owns the
     /// whole range anyway). When the new split puts pending work in this node's slice, it claims

@@ -25,13 +25,14 @@ struct RetryTests {
     @Test("a retryable failure is delayed by the backoff before it can be claimed again")
     func backoffDelaysTheNextClaim() async throws {
         let database = try await TestDatabase.make()
-        let store = database.store(retryPolicy: RetryPolicy(baseSeconds: 0.6, jitter: 0))
+        // Seconds, not tenths: a loaded machine may take a second between two statements.
+        let store = database.store(retryPolicy: RetryPolicy(baseSeconds: 3, jitter: 0))
         _ = try await store.submit(NewTask(code: "pass"))
         let task = try #require(try await store.claim(upTo: 1, priorities: any, leaseTTL: .seconds(30), worker: "a").first)
         let disposition = try await store.fail(task.lease, failure: TaskFailure(kind: .sandbox, detail: "runner died"), retryable: true, attempt: task.attempt)
-        #expect(disposition == .retryScheduled(afterSeconds: 0.6))
+        #expect(disposition == .retryScheduled(afterSeconds: 3))
         #expect(try await store.claim(upTo: 1, priorities: any, leaseTTL: .seconds(30), worker: "a").isEmpty)
-        try await Task.sleep(for: .milliseconds(800))
+        try await Task.sleep(for: .milliseconds(3500))
         let again = try #require(try await store.claim(upTo: 1, priorities: any, leaseTTL: .seconds(30), worker: "a").first)
         #expect(again.attempt == 2)
     }

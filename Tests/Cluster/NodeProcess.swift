@@ -157,13 +157,3 @@ func freePort() throws -> Int {
     guard bound == 0 else { throw HTTPClient.Failure(description: "bind: \(String(cString: strerror(errno)))") }
     return Int(UInt16(bigEndian: address.sin_port))
 }
-
-/// Polls `condition` every 100 ms until it holds or `limit` passes; returns whether it held.
-func eventually(within limit: Duration, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + limit
-    while true {
-        if try await condition() { return true }
-        if ContinuousClock.now >= deadline { return false }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-}

@@ -6,6 +6,7 @@ import Sandbox
 import ServiceLifecycle
 import Store
 import Testing
+import TestSupport
 
 /// The node's own logic, in-process: an in-memory queue and a scripted runner stand in for
 /// PostgreSQL and the sandboxes, so each rule is checked with no database, runtime or process.
@@ -43,14 +44,6 @@ struct NodeInProcessTests {
         try await service.value
     }
 
-    static func eventually(within limit: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return await condition()
-    }
 
     @Test("a claim round takes from the node's own slice first, and from the whole range only for the slots left")
     func claimRounds() async {
@@ -78,11 +71,11 @@ struct NodeInProcessTests {
         let node = Self.node(queue, runner, leaseTTL: .milliseconds(600), drainGrace: .milliseconds(100))
         let id = queue.add(code: "sleep 30")
         try await Self.running(node) {
-            #expect(await Self.eventually { runner.started == ["\(id)"] })
+            #expect(await eventually(within: .seconds(10)) { runner.started == ["\(id)"] })
             let held = try #require(queue.row(id)?.task.lease)
             queue.steal(id)
-            #expect(await Self.eventually { runner.killed == ["\(id)"] }, "the sandbox was not killed")
-            #expect(await Self.eventually { node.metrics.snapshot.leaseLost == 1 })
+            #expect(await eventually(within: .seconds(10)) { runner.killed == ["\(id)"] }, "the sandbox was not killed")
+            #expect(await eventually(within: .seconds(10)) { node.metrics.snapshot.leaseLost == 1 })
             #expect(!queue.calls.contains { [.complete(held), .fail(held), .requeue(held)].contains($0) }, "\(queue.calls)")
         }
     }
@@ -95,7 +88,7 @@ struct NodeInProcessTests {
         let short = queue.add(code: "sleep 0.2")
         let long = queue.add(code: "sleep 30")
         try await Self.running(node) {
-            #expect(await Self.eventually { runner.started.count == 2 })
+            #expect(await eventually(within: .seconds(10)) { runner.started.count == 2 })
         }
         #expect(queue.row(short)?.status == .completed)
         #expect(queue.row(long)?.status == .pending)
@@ -112,12 +105,12 @@ struct NodeInProcessTests {
         let node = Self.node(queue, runner, leaseTTL: .seconds(5))
         let id = queue.add(code: "sleep 0.3")
         try await Self.running(node) {
-            #expect(await Self.eventually { runner.started == ["\(id)"] })
+            #expect(await eventually(within: .seconds(10)) { runner.started == ["\(id)"] })
             queue.setAway(true)
             let lease = try #require(queue.row(id)?.task.lease)
-            #expect(await Self.eventually { queue.calls.filter { $0 == .complete(lease) }.count >= 2 })
+            #expect(await eventually(within: .seconds(10)) { queue.calls.filter { $0 == .complete(lease) }.count >= 2 })
             queue.setAway(false)
-            #expect(await Self.eventually { queue.row(id)?.status == .completed })
+            #expect(await eventually(within: .seconds(10)) { queue.row(id)?.status == .completed })
             #expect(node.metrics.snapshot.writeErrors == 0)
         }
     }
@@ -130,12 +123,12 @@ struct NodeInProcessTests {
         queue.setWriteError(.database(sqlState: "XX000", message: "the disk is on fire"))
         let first = queue.add(code: "exit 0")
         try await Self.running(node) {
-            #expect(await Self.eventually { node.metrics.snapshot.writeErrors == 1 })
+            #expect(await eventually(within: .seconds(10)) { node.metrics.snapshot.writeErrors == 1 })
             #expect(queue.row(first)?.status == .running, "unconfirmed: the lease runs out and the task runs again")
             #expect(node.metrics.snapshot.completed == 0)
             queue.setWriteError(nil)
             let second = queue.add(code: "exit 0")
-            #expect(await Self.eventually { queue.row(second)?.status == .completed }, "the slot was not freed")
+            #expect(await eventually(within: .seconds(10)) { queue.row(second)?.status == .completed }, "the slot was not freed")
         }
     }
 
@@ -146,7 +139,7 @@ struct NodeInProcessTests {
         let node = Self.node(queue, runner, leaseTTL: .seconds(1), drainGrace: .milliseconds(100))
         let id = queue.add(code: "sleep 30")
         try await Self.running(node) {
-            #expect(await Self.eventually { runner.started == ["\(id)"] })
+            #expect(await eventually(within: .seconds(10)) { runner.started == ["\(id)"] })
             queue.setAway(true)
         }
         let tries = queue.calls.filter { if case .requeue = $0 { true } else { false } }.count
